@@ -1,0 +1,216 @@
+"""Turning a drawing into the 28x28 input the network was trained on.
+
+MNIST was built by cropping each digit to its ink, scaling the longer side to 20 pixels with
+area filtering, and placing it in a 28x28 frame by its centre of mass. We do the same, and
+first give every drawing the same stroke width, so a thin pen and a fat marker look alike.
+
+Accepted inputs: a Gradio sketchpad value (a dict with `background`, `layers` and
+`composite`), a PIL image, a numpy array, or the path of an image file; any size and mode,
+dark ink on light paper or light ink on dark.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, UnidentifiedImageError
+
+from .config import PreprocessConfig
+
+MAX_PIXELS = 4096 * 4096  # larger inputs are refused rather than decoded (decompression bombs)
+MIN_CONTRAST = 0.1  # an image whose ink differs less than this from its paper is blank
+
+
+class InvalidImage(ValueError):
+    """The input cannot be read as a drawing; the message says why, for the user."""
+
+
+def normalize(pixels: torch.Tensor, preprocess: PreprocessConfig) -> torch.Tensor:
+    """Pixels in [0, 1] -> the network's input scale."""
+    return (pixels - preprocess.mean) / preprocess.std
+
+
+def canvas_to_tensor(image, preprocess: PreprocessConfig) -> torch.Tensor | None:
+    """A drawing -> the normalised (28, 28) network input, or None when there is no digit."""
+    pixels = canvas_to_pixels(image, preprocess)
+    return None if pixels is None else normalize(torch.from_numpy(pixels), preprocess)
+
+
+def canvas_to_pixels(image, preprocess: PreprocessConfig) -> np.ndarray | None:
+    """A drawing -> (28, 28) float32 ink in [0, 1], MNIST style, or None when there is no digit."""
+    ink = ink_map(image)
+    return None if ink is None else frame_digit(ink, preprocess)
+
+
+def ink_map(image) -> np.ndarray | None:
+    """Any accepted input -> (H, W) float32 with 1 for full ink and 0 for paper, or None if blank."""
+    if image is None:
+        return None
+    if isinstance(image, dict):
+        return _sketchpad_ink(image)
+    if isinstance(image, (str, Path)):
+        return _pil_ink(_open_image(Path(image)))
+    if isinstance(image, Image.Image):
+        return _pil_ink(image)
+    if isinstance(image, np.ndarray):
+        return _array_ink(image)
+    raise InvalidImage(f"Expected an image, a file path or a sketchpad value, not {type(image).__name__}.")
+
+
+def _sketchpad_ink(value: dict) -> np.ndarray | None:
+    """The stroke layers carry the ink in their alpha channel; without them, read the composite."""
+    layers = [layer for layer in value.get("layers") or [] if layer is not None]
+    alphas = [alpha for alpha in map(_alpha_channel, layers) if alpha is not None]
+    if alphas:
+        if len({alpha.shape for alpha in alphas}) > 1:
+            raise InvalidImage("The sketchpad layers have different sizes.")
+        ink = np.maximum.reduce(alphas).astype(np.float32) / 255.0
+        return ink if ink.max() >= MIN_CONTRAST else None
+    for key in ("composite", "background"):
+        if value.get(key) is not None:
+            return ink_map(value[key])
+    return None
+
+
+def _alpha_channel(layer) -> np.ndarray | None:
+    """The uint8 alpha of a layer given as an RGBA/LA array or image, else None."""
+    if isinstance(layer, (str, Path)):
+        layer = _open_image(Path(layer))
+    if isinstance(layer, Image.Image):
+        if layer.mode not in ("RGBA", "LA", "PA"):
+            return None
+        _check_size(*layer.size)
+        return np.asarray(layer.getchannel("A"))
+    if isinstance(layer, np.ndarray) and layer.dtype == np.uint8 and layer.ndim == 3 and layer.shape[2] in (2, 4):
+        _check_size(layer.shape[1], layer.shape[0])
+        return layer[..., -1]
+    return None
+
+
+def _open_image(path: Path) -> Image.Image:
+    try:
+        image = Image.open(path)
+    except FileNotFoundError:
+        raise InvalidImage(f"No such file: {path}.")
+    except (UnidentifiedImageError, OSError):
+        raise InvalidImage(f"{path.name} is not an image file that can be read.")
+    return image
+
+
+def _check_size(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise InvalidImage(
+            f"The image is {width}x{height} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels."
+        )
+
+
+def _pil_ink(image: Image.Image) -> np.ndarray | None:
+    _check_size(*image.size)
+    try:
+        image.seek(0)  # the first frame of an animation
+        if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+            pixels = np.asarray(image.convert("F"), dtype=np.float32)
+            peak = 65535.0 if image.mode.startswith("I;16") else max(float(pixels.max()), 1.0)
+            return _gray_ink(pixels / peak)
+        if image.mode not in ("L", "LA", "RGB", "RGBA"):
+            image = image.convert("RGBA")
+        image.load()
+    except (OSError, ValueError, SyntaxError) as error:
+        raise InvalidImage(f"The image could not be decoded ({error}).")
+    return _array_ink(np.asarray(image))
+
+
+def _array_ink(array: np.ndarray) -> np.ndarray | None:
+    """(H, W), (H, W, 1-4) arrays of uint8, uint16, bool or floats in [0, 1] or [0, 255]."""
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (2, 3, 4)):
+        raise InvalidImage(f"An image array must be (H, W) or (H, W, 2-4 channels), not {array.shape}.")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise InvalidImage("The image is empty.")
+    _check_size(array.shape[1], array.shape[0])
+    if array.dtype == np.uint8:
+        pixels = array.astype(np.float32) / 255.0
+    elif array.dtype == np.uint16:
+        pixels = array.astype(np.float32) / 65535.0
+    elif array.dtype == bool or np.issubdtype(array.dtype, np.number):
+        pixels = array.astype(np.float32)
+        if not np.isfinite(pixels).all():
+            raise InvalidImage("The image contains NaN or infinite values.")
+        if pixels.max() > 1.0:
+            pixels /= 255.0
+    else:
+        raise InvalidImage(f"Unsupported image data type {array.dtype}.")
+    pixels = pixels.clip(0.0, 1.0)
+    if pixels.ndim == 2:
+        return _gray_ink(pixels)
+    alpha = pixels[..., -1] if pixels.shape[2] in (2, 4) else None
+    if alpha is not None and alpha.min() < 0.98:  # transparent: ink is wherever paint is
+        return alpha if alpha.max() >= MIN_CONTRAST else None
+    color = pixels[..., :3] if pixels.shape[2] >= 3 else pixels[..., :1]
+    gray = color @ np.array([0.299, 0.587, 0.114], np.float32) if color.shape[2] == 3 else color[..., 0]
+    return _gray_ink(gray)
+
+
+def _gray_ink(gray: np.ndarray) -> np.ndarray | None:
+    """Opaque gray levels -> ink, taking the border's level as the paper's colour."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    paper = float(np.median(border))
+    ink = paper - gray if paper >= 0.5 else gray - paper  # dark ink on light paper, or the reverse
+    contrast = float(ink.max())
+    if contrast < MIN_CONTRAST:
+        return None
+    return (ink / contrast).clip(0.0, 1.0)
+
+
+def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | None:
+    """(H, W) ink -> (frame, frame) MNIST-style digit, or None when there is no digit."""
+    mask = ink >= preprocess.ink_threshold
+    if not mask.any() or mask.mean() > preprocess.max_coverage:
+        return None
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    if max(height, width) < preprocess.min_extent * max(ink.shape):
+        return None
+    mask = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+    # Fit the longer side to box_size, at `supersample` times the final resolution.
+    scale = preprocess.box_size / max(height, width)
+    box_h = max(1, round(height * scale))
+    box_w = max(1, round(width * scale))
+    work_size = (box_w * preprocess.supersample, box_h * preprocess.supersample)
+    coverage = Image.fromarray(mask.astype(np.uint8) * 255).resize(work_size, Image.Resampling.BOX)
+    strokes = torch.from_numpy(np.asarray(coverage) > 25).float()[None, None]  # (1, 1, h, w)
+
+    strokes = _set_stroke_width(strokes, preprocess.stroke_width * preprocess.supersample)
+    digit = F.avg_pool2d(strokes, preprocess.supersample)[0, 0].numpy()  # area filter to the box
+    return _place_by_centre_of_mass(digit, preprocess.frame_size)
+
+
+def _set_stroke_width(strokes: torch.Tensor, target: float) -> torch.Tensor:
+    """Dilates or erodes a binary (1, 1, h, w) stroke image towards a stroke `target` pixels wide."""
+    area = strokes.sum()
+    eroded = -F.max_pool2d(-strokes, 3, stride=1, padding=1)
+    boundary = (strokes - eroded).sum()  # ink pixels with a paper neighbour: both edges of a stroke
+    width = float(2 * area / boundary) if boundary > 0 else target
+    kernel = 2 * round(abs(target - width) / 2) + 1  # odd: a k-wide kernel changes width by k - 1
+    if kernel < 3:
+        return strokes
+    if target > width:
+        return F.max_pool2d(strokes, kernel, stride=1, padding=kernel // 2)
+    thinned = -F.max_pool2d(-strokes, kernel, stride=1, padding=kernel // 2)
+    return thinned if thinned.sum() > 0.25 * area else strokes
+
+
+def _place_by_centre_of_mass(digit: np.ndarray, frame_size: int) -> np.ndarray:
+    """Puts the digit in a frame so that its centre of mass lands on the frame's centre pixel."""
+    height, width = digit.shape
+    total = digit.sum()
+    centre_y = (digit.sum(axis=1) @ np.arange(height)) / total
+    centre_x = (digit.sum(axis=0) @ np.arange(width)) / total
+    top = int(np.clip(round(frame_size / 2 - centre_y), 0, frame_size - height))
+    left = int(np.clip(round(frame_size / 2 - centre_x), 0, frame_size - width))
+    frame = np.zeros((frame_size, frame_size), np.float32)
+    frame[top : top + height, left : left + width] = digit
+    return frame

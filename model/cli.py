@@ -1,0 +1,102 @@
+"""Command line: classify image files, or measure accuracy on MNIST's test split.
+
+    python -m model predict PATH [PATH ...] [--weights FILE] [--json]
+    python -m model evaluate [--data-dir DIR] [--weights FILE] [--json]
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+from .canvas import InvalidImage, normalize
+from .classifier import DigitClassifier
+from .data import load_mnist
+from .network import predict_labels
+from .weights import DEFAULT_WEIGHTS, WeightsError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+
+
+def image_paths(paths: list[str]) -> list[Path]:
+    """Files as given, and the image files inside folders, in name order."""
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            found.append(path)
+    return found
+
+
+def predict(args: argparse.Namespace) -> int:
+    classifier = DigitClassifier(args.weights)
+    failures = 0
+    if not args.json:
+        print(f"{'label':>5}  {'prob':>5}  path")
+    for path in image_paths(args.paths):
+        try:
+            prediction = classifier.predict(path)
+            error = None
+        except InvalidImage as invalid:
+            prediction, error = None, str(invalid)
+            failures += 1
+        label = prediction.label if prediction else None
+        probabilities = (
+            [round(float(p), 6) for p in prediction.probabilities]
+            if label is not None
+            else [0.0] * 10  # no digit: no class gets any probability
+        )
+        if args.json:
+            record = {"path": str(path), "label": label, "probs": probabilities}
+            print(json.dumps(record | ({"error": error} if error else {})))
+        elif error:
+            print(f"{'error':>5}  {'':>5}  {path}: {error}")
+        elif label is None:
+            print(f"{'-':>5}  {'':>5}  {path} (no digit)")
+        else:
+            note = " (unsure)" if prediction.unsure else ""
+            print(f"{label:>5}  {max(probabilities):5.3f}  {path}{note}")
+    return 1 if failures else 0
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    classifier = DigitClassifier(args.weights)
+    images, labels = load_mnist(args.data_dir, train=False)
+    predicted = predict_labels(classifier.network, normalize(images, classifier.config.preprocess))
+    confusion = torch.zeros(10, 10, dtype=torch.long)  # rows: true class, columns: predicted
+    confusion.index_put_((labels, predicted), torch.ones_like(labels), accumulate=True)
+    per_class = (confusion.diag() / confusion.sum(1)).tolist()
+    accuracy = (predicted == labels).float().mean().item()
+    if args.json:
+        print(json.dumps({"accuracy": accuracy, "count": len(labels),
+                          "per_class": per_class, "confusion": confusion.tolist()}))
+        return 0
+    print(f"MNIST test accuracy: {accuracy:.4f} on {len(labels):,} images ({args.weights})")
+    print("class  accuracy   " + " ".join(f"{c:>5}" for c in range(10)) + "   <- predicted")
+    for true_class in range(10):
+        row = " ".join(f"{n:>5}" for n in confusion[true_class].tolist())
+        print(f"{true_class:>5}  {per_class[true_class]:8.4f}   {row}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m model", description=__doc__,
+                                     formatter_class=argparse.RawTextHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    predict_parser = commands.add_parser("predict", help="classify images or folders of images")
+    predict_parser.add_argument("paths", nargs="+", metavar="PATH")
+    predict_parser.set_defaults(run=predict)
+    evaluate_parser = commands.add_parser("evaluate", help="accuracy on MNIST's test split")
+    evaluate_parser.add_argument("--data-dir", default="../shared/data", help="where MNIST is, or goes")
+    evaluate_parser.set_defaults(run=evaluate)
+    for sub in (predict_parser, evaluate_parser):
+        sub.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="safetensors file")
+        sub.add_argument("--json", action="store_true", help="machine-readable output")
+    args = parser.parse_args(argv)
+    try:
+        sys.exit(args.run(args))
+    except WeightsError as error:
+        sys.exit(f"error: {error}")
