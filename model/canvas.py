@@ -93,7 +93,10 @@ def _open_image(path: Path) -> Image.Image:
         image = Image.open(path)
     except FileNotFoundError:
         raise InvalidImage(f"No such file: {path}.")
-    except (UnidentifiedImageError, OSError):
+    except Image.DecompressionBombError:
+        raise InvalidImage(f"{path.name} is too large: its header claims billions of pixels.")
+    # Pillow reports a malformed header as any of these; a NUL in the path is a ValueError too.
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise InvalidImage(f"{path.name} is not an image file that can be read.")
     return image
 

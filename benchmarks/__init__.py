@@ -1,0 +1,1 @@
+"""Benchmarks: robustness of the whole drawing-to-label path, and its latency."""
