@@ -94,7 +94,7 @@ def _open_image(path: Path) -> Image.Image:
     except FileNotFoundError:
         raise InvalidImage(f"No such file: {path}.")
     except Image.DecompressionBombError:
-        raise InvalidImage(f"{path.name} is too large: its header claims billions of pixels.")
+        raise InvalidImage(f"{path.name} is too large: the limit is {MAX_PIXELS // 1_000_000} megapixels.")
     # Pillow reports a malformed header as any of these; a NUL in the path is a ValueError too.
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise InvalidImage(f"{path.name} is not an image file that can be read.")
