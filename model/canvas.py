@@ -60,7 +60,10 @@ def ink_map(image) -> np.ndarray | None:
 
 def _sketchpad_ink(value: dict) -> np.ndarray | None:
     """The stroke layers carry the ink in their alpha channel; without them, read the composite."""
-    layers = [layer for layer in value.get("layers") or [] if layer is not None]
+    layers = value.get("layers") or []
+    if not isinstance(layers, (list, tuple)):
+        raise InvalidImage("The sketchpad's layers must be a list of images.")
+    layers = [layer for layer in layers if layer is not None]
     alphas = [alpha for alpha in map(_alpha_channel, layers) if alpha is not None]
     if alphas:
         if len({alpha.shape for alpha in alphas}) > 1:
@@ -68,6 +71,8 @@ def _sketchpad_ink(value: dict) -> np.ndarray | None:
         ink = np.maximum.reduce(alphas).astype(np.float32) / 255.0
         return ink if ink.max() >= MIN_CONTRAST else None
     for key in ("composite", "background"):
+        if isinstance(value.get(key), dict):  # nesting would recurse without end
+            raise InvalidImage(f"The sketchpad's {key} must be an image, not a sketchpad value.")
         if value.get(key) is not None:
             return ink_map(value[key])
     return None
