@@ -50,6 +50,8 @@ def ink_map(image) -> np.ndarray | None:
     if isinstance(image, dict):
         return _sketchpad_ink(image)
     if isinstance(image, (str, Path)):
+        if not str(image).strip():
+            raise InvalidImage("The file path is empty.")
         return _pil_ink(_open_image(Path(image)))
     if isinstance(image, Image.Image):
         return _pil_ink(image)
@@ -142,7 +144,7 @@ def _array_ink(array: np.ndarray) -> np.ndarray | None:
         pixels = array.astype(np.float32) / 255.0
     elif array.dtype == np.uint16:
         pixels = array.astype(np.float32) / 65535.0
-    elif array.dtype == bool or np.issubdtype(array.dtype, np.number):
+    elif array.dtype.kind in "biuf":  # booleans, integers and reals; complex has no ink level
         pixels = array.astype(np.float32)
         if not np.isfinite(pixels).all():
             raise InvalidImage("The image contains NaN or infinite values.")
