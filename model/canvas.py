@@ -185,17 +185,26 @@ def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | N
         return None
     mask = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
-    # Fit the longer side to box_size, at `supersample` times the final resolution.
-    scale = preprocess.box_size / max(height, width)
-    box_h = max(1, round(height * scale))
-    box_w = max(1, round(width * scale))
-    work_size = (box_w * preprocess.supersample, box_h * preprocess.supersample)
+    # Give the strokes their width at `supersample` times the box's resolution, with a margin
+    # so that thickening is not clipped, then fit the ink's longer side to the box.
+    work_scale = preprocess.box_size * preprocess.supersample / max(height, width)
+    work_size = (max(1, round(width * work_scale)), max(1, round(height * work_scale)))
     coverage = Image.fromarray(mask.astype(np.uint8) * 255).resize(work_size, Image.Resampling.BOX)
-    strokes = torch.from_numpy(np.asarray(coverage) > 25).float()[None, None]  # (1, 1, h, w)
+    target_width = preprocess.stroke_width * preprocess.supersample
+    margin = int(target_width) + 2
+    strokes = torch.from_numpy(np.asarray(coverage) > 25).float()
+    strokes = F.pad(strokes, (margin, margin, margin, margin))[None, None]  # (1, 1, h, w)
+    strokes = _set_stroke_width(strokes, target_width)[0, 0].numpy()
+    return _place_by_centre_of_mass(_fit_to_box(strokes, preprocess.box_size), preprocess.frame_size)
 
-    strokes = _set_stroke_width(strokes, preprocess.stroke_width * preprocess.supersample)
-    digit = F.avg_pool2d(strokes, preprocess.supersample)[0, 0].numpy()  # area filter to the box
-    return _place_by_centre_of_mass(digit, preprocess.frame_size)
+
+def _fit_to_box(strokes: np.ndarray, box_size: int) -> np.ndarray:
+    """Crops binary strokes to their ink and area-filters the longer side to box_size pixels."""
+    rows, cols = np.flatnonzero(strokes.any(axis=1)), np.flatnonzero(strokes.any(axis=0))
+    strokes = strokes[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    scale = box_size / max(strokes.shape)
+    size = (max(1, round(strokes.shape[1] * scale)), max(1, round(strokes.shape[0] * scale)))
+    return np.asarray(Image.fromarray(strokes).resize(size, Image.Resampling.BOX))
 
 
 def _set_stroke_width(strokes: torch.Tensor, target: float) -> torch.Tensor:

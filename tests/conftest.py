@@ -1,0 +1,41 @@
+"""Shared test data: a committed MNIST sample, a tiny MNIST folder, and pen-drawn digits."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.classifier import DigitClassifier
+from model.weights import DEFAULT_WEIGHTS
+
+SAMPLE = Path(__file__).parent / "data" / "mnist_test_sample.npz"
+
+@pytest.fixture(scope="session")
+def mnist_sample() -> tuple[np.ndarray, np.ndarray]:
+    """1,000 MNIST test images (N, 28, 28) uint8 and their labels."""
+    with np.load(SAMPLE) as data:
+        return data["images"], data["labels"].astype(np.int64)
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """MNIST's idx format: magic (0, 0, uint8 type, ndim), big-endian sizes, then the bytes."""
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture(scope="session")
+def mnist_dir(tmp_path_factory, mnist_sample) -> Path:
+    """A data folder in torchvision's MNIST layout, holding the sample as both splits."""
+    root = tmp_path_factory.mktemp("data")
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    images, labels = mnist_sample
+    for split in ("train", "t10k"):
+        write_idx(raw / f"{split}-images-idx3-ubyte", images)
+        write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
+    return root
+
+
+@pytest.fixture(scope="session")
+def classifier() -> DigitClassifier:
+    return DigitClassifier(DEFAULT_WEIGHTS)
