@@ -1,0 +1,218 @@
+"""How well drawn digits are read: MNIST test digits re-drawn on a sketchpad canvas.
+
+Each digit is re-drawn with a round pen (benchmarks/drawing.py) at several sizes, places and
+stroke widths, and handed over as the app gets it: the sketchpad value with its transparent
+stroke layer, the flattened composite alone, or inverted (white ink on black). Four systems
+read every canvas:
+
+    shipped + ours    the shipped weights after model.canvas's MNIST-style conversion
+    seed + ours       the tutorial's recipe, same conversion
+    seed + naive      the tutorial's recipe after resizing the whole canvas to 28x28
+    shipped + naive   the shipped weights after the same naive resize
+
+    python -m benchmarks.robustness [--count 500] [--weights FILE] [--seed-weights FILE] [--json FILE]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from model.canvas import canvas_to_pixels, ink_map, normalize
+from model.data import load_mnist
+from model.weights import DEFAULT_WEIGHTS, WeightsError, load_model
+
+from .drawing import as_sketchpad, centre_line, draw_strokes, flatten, invert
+
+SIZES = {"small": 0.2, "medium": 0.5, "large": 0.85}  # the ink's longer side / canvas side
+WIDTHS = {"thin": 8, "medium": 25, "marker": 70}  # brush width in pixels of an 800 px canvas
+# Where the drawing sits: (down, right) directions; the drawing goes as far as fits that way.
+PLACES = {"centre": (0, 0), "top-left corner": (-1, -1), "right edge": (0, 1), "bottom-right corner": (1, 1)}
+EDGE_MARGIN = 0.02  # of the canvas, left between an off-centre drawing and the edge
+FORMS = {
+    "layer": as_sketchpad,  # the sketchpad dict: ink in the layer's alpha
+    "flattened": flatten,  # the composite alone, black on white RGB
+    "inverted": lambda layer: invert(flatten(layer)),  # white ink on black
+}
+SYSTEMS = ("shipped + ours", "seed + ours", "seed + naive", "shipped + naive")
+
+
+@dataclass(frozen=True)
+class Condition:
+    size: str
+    width: str
+    place: str = "centre"
+    form: str = "layer"
+
+    @property
+    def name(self) -> str:
+        return f"{self.size}, {self.width}, {self.place}, {self.form}"
+
+    def offset(self, canvas_fraction: float) -> tuple[float, float]:
+        reach = 0.5 - canvas_fraction / 2 - EDGE_MARGIN
+        return tuple(direction * max(reach, 0.0) for direction in PLACES[self.place])
+
+
+def conditions() -> dict[str, list[Condition]]:
+    """Condition groups: one factor at a time around the grid of sizes and widths."""
+    diagonal = [("small", "thin"), ("medium", "medium"), ("large", "marker")]
+    return {
+        "size x stroke width (centred, layer)": [Condition(s, w) for s in SIZES for w in WIDTHS],
+        "position (medium stroke, layer)": [
+            Condition(s, "medium", place) for s in ("small", "medium") for place in PLACES if place != "centre"
+        ],
+        "form (centred)": [Condition(s, w, form=f) for s, w in diagonal for f in FORMS if f != "layer"],
+    }
+
+
+def naive_pixels(image) -> np.ndarray:
+    """The tutorial-style conversion: the whole canvas's ink area-filtered to (28, 28)."""
+    ink = ink_map(image)
+    if ink is None:
+        return np.zeros((28, 28), np.float32)
+    return np.asarray(Image.fromarray(ink).resize((28, 28), Image.Resampling.BOX))
+
+
+def our_pixels(image, preprocess) -> np.ndarray:
+    """model.canvas's conversion; NaN where it finds no digit, which then counts as wrong."""
+    pixels = canvas_to_pixels(image, preprocess)
+    return np.full((28, 28), np.nan, np.float32) if pixels is None else pixels
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker process needs to draw and convert one digit under every condition."""
+
+    all_conditions: tuple[Condition, ...]
+    preprocesses: tuple  # the distinct PreprocessConfigs of the models
+    canvas: int
+
+
+def convert_digit(job: Job, digit: np.ndarray) -> np.ndarray:
+    """(28, 28) digit -> (conditions, 1 + preprocesses, 28, 28): naive, then ours per config."""
+    strokes = centre_line(digit)
+    layers = {}
+    out = np.empty((len(job.all_conditions), 1 + len(job.preprocesses), 28, 28), np.float32)
+    for i, condition in enumerate(job.all_conditions):
+        key = (condition.size, condition.width, condition.place)
+        if key not in layers:
+            size = SIZES[condition.size]
+            width = WIDTHS[condition.width] * job.canvas / 800
+            layers[key] = draw_strokes(strokes, size, width, condition.offset(size), job.canvas)
+        image = FORMS[condition.form](layers[key])
+        out[i, 0] = naive_pixels(image)
+        for j, preprocess in enumerate(job.preprocesses):
+            out[i, 1 + j] = our_pixels(image, preprocess)
+    return out
+
+
+def convert_all(job: Job, digits: np.ndarray, workers: int) -> np.ndarray:
+    """(N, 28, 28) digits -> (N, conditions, 1 + preprocesses, 28, 28), over worker processes."""
+    torch.set_num_threads(1)  # one process per core does the parallel work
+    if workers <= 1:
+        return np.stack([convert_digit(job, digit) for digit in digits])
+    with ProcessPoolExecutor(workers) as pool:
+        return np.stack(list(pool.map(convert_digit, [job] * len(digits), digits, chunksize=16)))
+
+
+def accuracy(network, preprocess, pixels: np.ndarray, labels: torch.Tensor) -> float:
+    """pixels (N, 28, 28), NaN rows for "no digit" -> fraction read correctly."""
+    found = ~np.isnan(pixels).any(axis=(1, 2))
+    inputs = normalize(torch.from_numpy(np.nan_to_num(pixels)), preprocess)
+    with torch.inference_mode():
+        predicted = network(inputs).argmax(1)
+    return float(((predicted == labels) & torch.from_numpy(found)).float().mean())
+
+
+def load_models(args) -> dict[str, tuple]:
+    models = {}
+    for name, path in (("shipped", args.weights), ("seed", args.seed_weights)):
+        try:
+            models[name] = load_model(path)
+        except WeightsError as error:
+            print(f"Skipping the {name} model: {error}", file=sys.stderr)
+    if not models:
+        sys.exit("No model could be loaded.")
+    return models
+
+
+def evaluate(models, pixels: np.ndarray, preprocesses: tuple, labels) -> dict[str, float | None]:
+    """pixels (N, 1 + preprocesses, 28, 28) for one condition -> accuracy of each system."""
+    results = {}
+    for system in SYSTEMS:
+        model_name, conversion = system.split(" + ")
+        if model_name not in models:
+            results[system] = None
+            continue
+        network, config = models[model_name]
+        channel = 0 if conversion == "naive" else 1 + preprocesses.index(config.preprocess)
+        results[system] = accuracy(network, config.preprocess, pixels[:, channel], labels)
+    return results
+
+
+def markdown_table(rows: dict[str, dict], groups: dict[str, list[Condition]]) -> str:
+    def cells(results):
+        return " | ".join("n/a" if v is None else f"{v:.1%}" for v in results.values())
+
+    lines = ["| condition | " + " | ".join(SYSTEMS) + " |", "|---" * (len(SYSTEMS) + 1) + "|"]
+    lines.append(f"| MNIST test digits as scanned (28x28) | {cells(rows['as scanned'])} |")
+    for group, members in groups.items():
+        lines.append(f"| **{group}** |" + " |" * len(SYSTEMS))
+        lines += [f"| {c.name} | {cells(rows[c.name])} |" for c in members]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="the shipped model")
+    parser.add_argument(
+        "--seed-weights", type=Path, default=DEFAULT_WEIGHTS.with_name("seed.safetensors"),
+        help="the tutorial-recipe model to compare with",
+    )
+    parser.add_argument("--data-dir", default="../shared/data", help="folder holding MNIST")
+    parser.add_argument("--count", type=int, default=500, help="MNIST test digits to draw")
+    parser.add_argument("--canvas", type=int, default=800, help="canvas side in pixels")
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="processes that draw")
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+
+    models = load_models(args)
+    preprocesses = tuple(dict.fromkeys(config.preprocess for _, config in models.values()))
+    images, labels = load_mnist(args.data_dir, train=False)
+    images, labels = images[: args.count].numpy(), labels[: args.count]
+    groups = conditions()
+    all_conditions = tuple(c for members in groups.values() for c in members)
+
+    started = time.perf_counter()
+    pixels = convert_all(Job(all_conditions, preprocesses, args.canvas), images, args.workers)
+    seconds = time.perf_counter() - started
+
+    scanned = (images * 255).round().astype(np.uint8)  # (N, 28, 28), white on black
+    as_scanned = [[images[i]] + [our_pixels(scanned[i], p) for p in preprocesses] for i in range(len(images))]
+    rows = {"as scanned": evaluate(models, np.array(as_scanned), preprocesses, labels)}
+    for i, condition in enumerate(all_conditions):
+        rows[condition.name] = evaluate(models, pixels[:, i], preprocesses, labels)
+
+    print(f"{len(images)} MNIST test digits, each drawn on a {args.canvas}x{args.canvas} canvas "
+          f"under {len(all_conditions)} conditions (drawn and converted in {seconds:.0f} s).\n")
+    print(markdown_table(rows, groups))
+    drawn = {name: r for name, r in rows.items() if name != "as scanned"}
+    for system in ("shipped + ours", "seed + ours"):
+        scored = {name: r[system] for name, r in drawn.items() if r[system] is not None}
+        if scored:
+            worst = min(scored, key=scored.get)
+            print(f"\nWorst condition for {system}: {worst}: {scored[worst]:.1%}")
+    if args.json:
+        args.json.write_text(json.dumps({"count": len(images), "canvas": args.canvas, "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
