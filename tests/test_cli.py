@@ -1,0 +1,93 @@
+"""The command line's contract, which benchmarks depend on."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.drawings import draw_digit, flatten_on_white
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "model", *args], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("images")
+    for digit in (1, 4, 7):
+        Image.fromarray(flatten_on_white(draw_digit(digit))).save(folder / f"digit_{digit}.png")
+    Image.new("RGB", (400, 400), "white").save(folder / "blank.png")
+    (folder / "notes.txt").write_text("not an image, and not listed from a folder")
+    return folder
+
+
+def test_predict_json_lines(images):
+    result = run_cli("predict", str(images / "digit_7.png"), str(images / "blank.png"), "--json")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["path"] for r in records] == [str(images / "digit_7.png"), str(images / "blank.png")]
+    seven, blank = records
+    assert seven["label"] == 7 and len(seven["probs"]) == 10
+    assert np.isclose(sum(seven["probs"]), 1, atol=1e-4) and np.argmax(seven["probs"]) == 7
+    assert blank["label"] is None and blank["probs"] == [0.0] * 10
+
+
+def test_predict_reads_folders_in_name_order(images):
+    result = run_cli("predict", str(images), "--json")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [Path(r["path"]).name for r in records] == ["blank.png", "digit_1.png", "digit_4.png", "digit_7.png"]
+    assert [r["label"] for r in records] == [None, 1, 4, 7]
+
+
+def test_predict_table(images):
+    result = run_cli("predict", str(images / "digit_4.png"), str(images / "blank.png"))
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["label", "prob", "path"]
+    assert lines[1].split()[0] == "4" and lines[1].endswith("digit_4.png")
+    assert "no digit" in lines[2]
+
+
+def test_unreadable_file_is_reported_and_fails_the_run(images):
+    result = run_cli("predict", str(images / "notes.txt"), str(images / "digit_1.png"), "--json")
+    assert result.returncode == 1
+    bad, good = [json.loads(line) for line in result.stdout.splitlines()]
+    assert bad["label"] is None and "not an image" in bad["error"]
+    assert good["label"] == 1
+
+
+def test_missing_weights_stop_with_one_clear_message(images, tmp_path):
+    missing = tmp_path / "nowhere.safetensors"
+    result = run_cli("predict", str(images / "digit_1.png"), "--weights", str(missing))
+    assert result.returncode != 0
+    assert str(missing) in result.stderr and "python train.py" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_evaluate_reports_accuracy_per_class_and_confusion(mnist_dir, mnist_sample):
+    result = run_cli("evaluate", "--data-dir", str(mnist_dir), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    confusion = np.array(report["confusion"])
+    _, labels = mnist_sample
+    assert report["count"] == len(labels) == confusion.sum()
+    assert np.array_equal(confusion.sum(axis=1), np.bincount(labels, minlength=10))
+    assert np.isclose(report["accuracy"], np.trace(confusion) / confusion.sum())
+    assert np.allclose(report["per_class"], confusion.diagonal() / confusion.sum(axis=1))
+    assert report["accuracy"] >= 0.99
+
+
+def test_evaluate_table(mnist_dir):
+    result = run_cli("evaluate", "--data-dir", str(mnist_dir))
+    assert result.returncode == 0
+    assert result.stdout.startswith("MNIST test accuracy:")
+    assert len(result.stdout.splitlines()) == 12  # the accuracy, a header and ten classes

@@ -1,0 +1,42 @@
+"""Each row's forward and backward contributions add up exactly to the class's logit."""
+
+import numpy as np
+import torch
+
+from model.config import ArchitectureConfig
+from model.explain import explain
+from model.network import BiLSTMClassifier
+from tests.drawings import draw_digit
+
+
+def test_row_contributions_add_up_to_the_logit():
+    torch.manual_seed(0)
+    network = BiLSTMClassifier(ArchitectureConfig(hidden_size=6, num_layers=3)).eval()
+    image = torch.rand(1, 28, 28)
+    logits, states = network.forward_with_states(image)
+    assert [s.shape for s in states] == [(1, 28, 2, 6)] * 3
+    for label in range(10):
+        explanation = explain(network.head, [s[0].detach() for s in states], label)
+        assert explanation.contributions.shape == (28, 2)
+        total = explanation.bias + explanation.contributions.sum()
+        assert np.isclose(total, logits[0, label].item(), atol=1e-4)
+        assert np.isclose(explanation.logit, logits[0, label].item(), atol=1e-4)
+
+
+def test_states_are_the_lstm_outputs():
+    network = BiLSTMClassifier(ArchitectureConfig(hidden_size=5, num_layers=1)).eval()
+    image = torch.rand(1, 28, 28)
+    _, states = network.forward_with_states(image)
+    outputs, _ = network.lstms[0](image)
+    assert torch.equal(states[0][0, :, 0], outputs[0, :, :5])  # forward direction
+    assert torch.equal(states[0][0, :, 1], outputs[0, :, 5:])  # backward direction
+
+
+def test_classifier_explains_its_prediction(classifier):
+    prediction = classifier.predict(draw_digit(7), with_explanation=True)
+    explanation = prediction.explanation
+    assert explanation.label == prediction.label == 7
+    logits = np.log(prediction.probabilities)  # log-softmax differs from logits by a constant
+    hidden = classifier.config.architecture.hidden_size
+    assert [s.shape for s in explanation.states] == [(28, 2, hidden)] * classifier.config.architecture.num_layers
+    assert explanation.logit > 0 and np.argmax(logits) == 7

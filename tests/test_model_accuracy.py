@@ -1,0 +1,31 @@
+"""The shipped weights on 1,000 MNIST test images committed under tests/data."""
+
+import torch
+
+from model.canvas import normalize
+from model.classifier import DigitClassifier
+from model.network import predict_labels
+from model.weights import DEFAULT_WEIGHTS
+from tests.drawings import STROKES, draw_digit, sketchpad_value
+
+
+def sample_accuracy(classifier, mnist_sample) -> float:
+    images, labels = mnist_sample
+    inputs = normalize(torch.from_numpy(images).float() / 255, classifier.config.preprocess)
+    return (predict_labels(classifier.network, inputs).numpy() == labels).mean()
+
+
+def test_shipped_weights_accuracy_on_mnist_sample(classifier, mnist_sample):
+    assert sample_accuracy(classifier, mnist_sample) >= 0.99
+
+
+def test_seed_weights_accuracy_on_mnist_sample(mnist_sample):
+    seed = DigitClassifier(DEFAULT_WEIGHTS.with_name("seed.safetensors"))
+    assert sample_accuracy(seed, mnist_sample) >= 0.97
+
+
+def test_shipped_weights_read_pen_drawn_digits(classifier):
+    for digit in STROKES:
+        for width in (8, 30, 70):
+            prediction = classifier.predict(sketchpad_value(draw_digit(digit, width=width)))
+            assert prediction.label == digit, (digit, width, prediction.probabilities)

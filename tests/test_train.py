@@ -1,0 +1,47 @@
+"""A tiny training run of each preset writes weights that load and a config with metrics."""
+
+import pytest
+import torch
+
+from model.classifier import DigitClassifier
+from model.data import Augmentation, augment
+from train import PRESETS, train
+
+
+@pytest.mark.parametrize("preset", ["seed", "default"])
+def test_training_smoke_run_writes_loadable_weights(preset, mnist_dir, tmp_path):
+    out = tmp_path / f"{preset}.safetensors"
+    config = train(preset, str(mnist_dir), epochs=1, seed=0, out=str(out))
+    classifier = DigitClassifier(out)
+    assert classifier.config == config
+    assert config.architecture == PRESETS[preset]["architecture"]
+    assert config.metrics["epochs"] == 1
+    assert config.metrics["parameters"] == sum(p.numel() for p in classifier.network.parameters())
+    assert 0.0 <= config.metrics["test_accuracy"] <= 1.0
+    assert config.training["preset"] == preset
+
+
+def test_seed_preset_is_the_tutorial_recipe():
+    seed = PRESETS["seed"]
+    assert (seed["architecture"].hidden_size, seed["architecture"].num_layers) == (12, 2)
+    assert (seed["lr"], seed["batch_size"], seed["epochs"]) == (5e-3, 128, 11)
+    assert seed["augmentation"] is None and (seed["mean"], seed["std"]) == (0.0, 1.0)
+
+
+def test_augmentation_keeps_digits_recognisable(mnist_sample):
+    images = torch.from_numpy(mnist_sample[0][:64]).float() / 255
+    generator = torch.Generator().manual_seed(0)
+    augmented = augment(images, PRESETS["default"]["augmentation"], generator)
+    assert augmented.shape == images.shape and 0 <= augmented.min() and augmented.max() <= 1
+    assert not torch.equal(augmented, images)
+    # Warped, not destroyed: the ink stays close to the original's amount and place.
+    ink_ratio = augmented.sum((1, 2)) / images.sum((1, 2))
+    assert 0.6 < ink_ratio.median() < 1.6
+    overlap = (augmented * images).sum((1, 2)) / (images * images).sum((1, 2))
+    assert overlap.median() > 0.3
+
+
+def test_no_augmentation_is_the_identity(mnist_sample):
+    images = torch.from_numpy(mnist_sample[0][:8]).float() / 255
+    same = augment(images, Augmentation(), torch.Generator().manual_seed(0))
+    assert torch.allclose(same, images, atol=1e-5)
