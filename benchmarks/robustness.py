@@ -172,7 +172,7 @@ def markdown_table(scanned: dict[str, dict], drawn: dict[str, dict], groups) -> 
     return "\n".join(lines)
 
 
-def uci_digits(count: int):
+def uci_digits():
     """Scikit-learn's copy of the UCI optical digits test set, or None without scikit-learn.
 
     1,797 digits by 13 writers outside MNIST, scanned from NIST forms at 32x32, size-normalised
@@ -184,9 +184,9 @@ def uci_digits(count: int):
     except ImportError:
         return None
     digits = load_digits()
-    blocks = torch.from_numpy(digits.images[:count] / 16.0).float()[:, None]  # (N, 1, 8, 8)
+    blocks = torch.from_numpy(digits.images / 16.0).float()[:, None]  # (N, 1, 8, 8)
     scans = F.interpolate(blocks, size=(32, 32), mode="bilinear", align_corners=False)[:, 0]
-    return scans.numpy(), torch.from_numpy(digits.target[:count])
+    return scans.numpy(), torch.from_numpy(digits.target)
 
 
 def scanned_pixels(scans: np.ndarray, preprocesses: tuple) -> np.ndarray:
@@ -241,7 +241,7 @@ def main(argv=None) -> None:
     seconds = time.perf_counter() - started
 
     scanned = {f"MNIST test digits as scanned (28x28, n={len(images)})": (images, labels)}
-    uci = uci_digits(args.count)
+    uci = uci_digits()
     if uci is None:
         print("No UCI digits row: scikit-learn, which ships them, is not installed.", file=sys.stderr)
     else:
