@@ -4,7 +4,7 @@
 
 Python's audit hooks (PEP 578) see each file opened for writing, each file or folder created,
 renamed or removed, and each DNS lookup and socket connection, whichever library makes them.
-Each goes to LOG as one JSON line {"time", "event", "args"}. tests/test_serving_footprint.py
+Each goes to LOG as one JSON line {"time", "event", "args"}. tests/test_load.py
 uses this to show that the app writes only into its cache folder and calls no one.
 """
 
