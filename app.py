@@ -1,0 +1,181 @@
+"""The sketchpad app: draw a digit, and watch the Bi-LSTM read it row by row.
+
+    python app.py [--host HOST] [--port PORT] [--weights FILE]
+
+Host and port default to Gradio's GRADIO_SERVER_NAME and GRADIO_SERVER_PORT, and the weights
+to $DIGITS_WEIGHTS or weights/bilstm.safetensors. Importing this file starts nothing; the
+functions it wires up live in model/views.py.
+"""
+
+import argparse
+import os
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
+
+import gradio as gr  # noqa: E402
+
+from model.classifier import DigitClassifier  # noqa: E402
+from model.views import DRAW_PROMPT, Views  # noqa: E402
+from model.weights import DEFAULT_WEIGHTS  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
+CANVAS_SIZE = 560  # 20 canvas pixels for each of the input's 28: room for one digit
+BRUSH_RADIUS = 14  # a 28 px stroke: a felt pen's line at this size, like MNIST's strokes
+
+# A new or cleared sketchpad waits for its Brush button before it draws ("select the draw tool
+# to start"). Whenever no tool is chosen, choose the brush, so people can draw at once.
+# Gradio gives the buttons no ids, so they are found by their accessible names.
+SELECT_BRUSH_JS = """
+() => {
+  const tools = ['Brush', 'Erase', 'Pan'];
+  const choose = () => {
+    const pad = document.querySelector('#sketchpad');
+    const brush = pad && pad.querySelector('button[aria-label="Brush"]');
+    if (!brush) return;
+    const chosen = tools.some((name) => {
+      const button = pad.querySelector(`button[aria-label="${name}"]`);
+      return button && button.classList.contains('highlight');
+    });
+    if (!chosen) brush.click();
+  };
+  new MutationObserver(choose).observe(document.body, {childList: true, subtree: true});
+  choose();
+}
+"""
+
+
+def about_markdown(views: Views) -> str:
+    config = views.classifier.config
+    metrics, architecture = config.metrics, config.architecture
+    accuracy = metrics.get("test_accuracy")
+    parameters = metrics.get("parameters")
+    return f"""
+**The model.** A bidirectional LSTM reads the 28×28 image one row at a time, top to bottom
+(forward) and bottom to top (backward): {architecture.num_layers} layers of
+{architecture.hidden_size} units each way. A linear layer reads all 28 rows' outputs, so
+every row's share of a score can be shown exactly, as the heatmap does.
+{f"It has {parameters:,} parameters and scores **{accuracy:.2%}** on MNIST's 10,000 test digits." if accuracy and parameters else ""}
+
+**Compared with the tutorial's recipe** (12 units, no augmentation, the whole canvas squashed
+to 28×28; 98.6% on MNIST): this model is wider and is trained on digits warped the way
+people draw (rotation, slant, thickness, elastic distortion). The drawing is cropped to its
+ink, scaled to 20 px and centred by its centre of mass, as MNIST's digits were, and every
+stroke is given the same width, so the pen you draw with matters little.
+
+**Unsure?** When the top probability is below {config.unsure_below:.0%} the app says so.
+
+The README has the training recipe, the benchmarks and the API; `weights/README.md` is the
+model card.
+"""
+
+
+def build_demo(weights: Path = DEFAULT_WEIGHTS) -> gr.Blocks:
+    views = Views(DigitClassifier(weights))
+    last_layer = views.classifier.config.architecture.num_layers - 1
+
+    def on_draw(sketch, show_hidden: bool, layer: int):
+        view = views.render(sketch, show_hidden, layer)
+        return (
+            view.probabilities,
+            view.status,
+            view.seen,
+            gr.Image(value=view.hidden, visible=show_hidden),
+            gr.Radio(visible=show_hidden),
+        )
+
+    def predict(sketch: dict | None = None, image=None) -> dict:
+        """Classifies a sketchpad value or an image: {"label", "probabilities", "unsure"}."""
+        return views.predict(image if image is not None else sketch)
+
+    with gr.Blocks(title="Draw a digit", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
+        gr.Markdown(
+            "# Draw a digit\n"
+            "Draw one digit, 0 to 9, anywhere on the canvas. A bidirectional LSTM reads it row by "
+            "row and answers as you draw."
+        )
+        with gr.Row():
+            with gr.Column(scale=3):
+                sketchpad = gr.Sketchpad(
+                    label="Your drawing",
+                    elem_id="sketchpad",
+                    canvas_size=(CANVAS_SIZE, CANVAS_SIZE),
+                    height=CANVAS_SIZE + 100,
+                    fixed_canvas=True,
+                    brush=gr.Brush(default_size=BRUSH_RADIUS, colors=["#000000"], color_mode="fixed"),
+                    layers=False,
+                    transforms=(),
+                    format="png",
+                    type="numpy",
+                )
+                if EXAMPLES:  # shown as layers, like a drawing, so they can be drawn over
+                    gr.Examples(
+                        [[{"background": None, "layers": [str(path)], "composite": None}] for path in EXAMPLES],
+                        inputs=[sketchpad],
+                        label="Examples: load one, then draw over it or clear it",
+                        example_labels=[path.stem.replace("_", " ") for path in EXAMPLES],
+                    )
+            with gr.Column(scale=2):
+                status = gr.Markdown(DRAW_PROMPT, elem_id="status")
+                probabilities = gr.Label(
+                    label="Probabilities", num_top_classes=10, elem_id="probabilities", show_label=True
+                )
+                seen = gr.Image(
+                    label="What the model sees (28×28)", elem_id="seen", interactive=False,
+                    height=300, width=300, buttons=[],
+                )
+        with gr.Row():
+            show_hidden = gr.Checkbox(
+                label="Show the hidden states: what the LSTM does at each row", value=False,
+                elem_id="show-hidden",
+            )
+            layer = gr.Radio(
+                [(f"layer {i + 1}", i) for i in range(last_layer + 1)], value=last_layer,
+                label="LSTM layer", visible=False, elem_id="hidden-layer",
+            )
+        hidden = gr.Image(
+            label="Hidden states per image row, and each row's share of the predicted digit's score",
+            elem_id="hidden-states", visible=False, interactive=False, buttons=["download"],
+        )
+
+        inputs = [sketchpad, show_hidden, layer]
+        outputs = [probabilities, status, seen, hidden, layer]
+        for trigger in (sketchpad.change, show_hidden.change, layer.change):
+            trigger(
+                on_draw, inputs, outputs, trigger_mode="always_last", show_progress="hidden",
+                api_visibility="private", concurrency_limit=2, concurrency_id="draw",
+            )
+        with gr.Accordion("About", open=False):
+            gr.Markdown(about_markdown(views))
+
+        # The API: /predict takes a sketchpad value or an image file. The components are hidden;
+        # they only give the endpoint its types.
+        api_image = gr.Image(type="pil", image_mode=None, visible=False)
+        api_result = gr.JSON(label="result", visible=False)
+        gr.Button(visible=False).click(
+            predict, [sketchpad, api_image], api_result, api_name="predict",
+            concurrency_limit=2, concurrency_id="draw",
+        )
+        demo.load(None, js=SELECT_BRUSH_JS)
+    demo.queue(max_size=64)
+    return demo
+
+
+def __getattr__(name: str):
+    """`app.demo`, for `gradio app.py` and other tools that import it, is built on first use,
+    so importing this file loads no weights."""
+    if name == "demo":
+        globals()["demo"] = build_demo(Path(os.environ.get("DIGITS_WEIGHTS", DEFAULT_WEIGHTS)))
+        return globals()["demo"]
+    raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--host", help="address to listen on (default: $GRADIO_SERVER_NAME or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default: $GRADIO_SERVER_PORT or 7860)")
+    parser.add_argument("--weights", type=Path, default=os.environ.get("DIGITS_WEIGHTS", DEFAULT_WEIGHTS),
+                        help="safetensors file (default: $DIGITS_WEIGHTS or the shipped weights)")
+    args = parser.parse_args()
+    build_demo(args.weights).launch(server_name=args.host, server_port=args.port)

@@ -1,0 +1,191 @@
+"""What the app shows for a drawing: the probabilities, the input the model sees, and the
+Bi-LSTM's hidden states as heatmaps beside each row's share of the predicted class's score.
+
+Everything here takes and returns plain values (dicts, strings, uint8 arrays), so the app
+only wires components to it, and the tests need no browser.
+"""
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+
+from .canvas import InvalidImage
+from .classifier import NO_DIGIT, DigitClassifier, Prediction
+from .explain import Explanation
+
+SEEN_SCALE = 10  # the 28x28 input is shown at 280x280, each pixel a sharp square
+DRAW_PROMPT = "Draw a digit from 0 to 9 on the canvas."
+NO_DIGIT_PROMPT = "No digit found yet: draw one bigger, or with a darker stroke."
+
+
+@dataclass(frozen=True)
+class View:
+    """The app's outputs for one drawing; None means "show nothing"."""
+
+    probabilities: dict[str, float] | None  # "0".."9" -> probability, for gr.Label
+    status: str  # Markdown: the prediction, a prompt to draw, or the unsure note
+    seen: np.ndarray | None  # (280, 280) uint8: the 28x28 input, enlarged
+    hidden: np.ndarray | None  # (H, W, 3) uint8 heatmap figure, when asked for
+    label: int | None = None
+
+
+def probability_dict(probabilities: np.ndarray) -> dict[str, float]:
+    return {str(digit): float(p) for digit, p in enumerate(probabilities)}
+
+
+def enlarge(pixels: np.ndarray, scale: int = SEEN_SCALE) -> np.ndarray:
+    """(28, 28) ink in [0, 1] -> (28 * scale, 28 * scale) uint8, white ink on black as in MNIST.
+
+    Nearest-neighbour scaling, so each input pixel stays a visible square.
+    """
+    gray = (pixels.clip(0, 1) * 255).round().astype(np.uint8)
+    return np.kron(gray, np.ones((scale, scale), np.uint8))
+
+
+def status_text(prediction: Prediction) -> str:
+    if prediction.label is None:
+        return NO_DIGIT_PROMPT
+    top = float(prediction.probabilities[prediction.label])
+    text = f"## It's a **{prediction.label}** ({top:.1%})"
+    if prediction.unsure:
+        text += (
+            "\n\n⚠️ **The model is unsure.** This doesn't look much like any digit it knows; "
+            "try drawing it larger, more upright, or more clearly."
+        )
+    return text
+
+
+def api_result(prediction: Prediction) -> dict:
+    """The /predict endpoint's answer: the label (None for no digit), the ten probabilities in
+    digit order (None for no digit), and whether the model is unsure."""
+    if prediction.label is None:
+        return {"label": None, "probabilities": None, "unsure": False}
+    return {
+        "label": prediction.label,
+        "probabilities": [round(float(p), 6) for p in prediction.probabilities],
+        "unsure": prediction.unsure,
+    }
+
+
+class HiddenStatePainter:
+    """Draws an Explanation as an (H, W, 3) uint8 image, fast enough to follow the pen.
+
+    Left: forward and backward hidden states of one layer, one heatmap row per image row, row 0
+    at the top, on a diverging scale centred on 0. Right: each row's forward and backward
+    contribution to the predicted class's logit; they add up to logit - bias, because the head
+    is linear over all rows' outputs.
+
+    The figure, its axes and its colour bar are built once; each call only swaps the data in,
+    which is several times faster than building a figure. Matplotlib is not thread-safe, so
+    calls take turns.
+    """
+
+    def __init__(self, rows: int, hidden_size: int):
+        self.rows = rows
+        self._lock = threading.Lock()
+        figure = Figure(figsize=(9.6, 4.2), dpi=80)
+        FigureCanvasAgg(figure)
+        # Fixed positions (left, bottom, width, height) instead of a layout engine, which is slow.
+        forward = figure.add_axes((0.07, 0.13, 0.25, 0.78))
+        backward = figure.add_axes((0.335, 0.13, 0.25, 0.78), sharey=forward)
+        colour_bar = figure.add_axes((0.595, 0.13, 0.012, 0.78))
+        self.bars = figure.add_axes((0.72, 0.13, 0.26, 0.78), sharey=forward)
+        empty = np.zeros((rows, hidden_size))
+        norm = TwoSlopeNorm(vcenter=0.0, vmin=-1.0, vmax=1.0)  # LSTM outputs lie in (-1, 1)
+        self.images, self.titles = [], []
+        for axes, name in ((forward, "forward"), (backward, "backward")):
+            self.images.append(
+                axes.imshow(empty, cmap="RdBu_r", norm=norm, aspect="auto", interpolation="nearest")
+            )
+            self.titles.append(axes.set_title(name, fontsize=10))
+            axes.set_xlabel("hidden unit")
+        forward.set_ylabel("image row (time step)")
+        forward.set_yticks(range(0, rows, 4))
+        backward.tick_params(labelleft=False)
+        figure.colorbar(self.images[0], cax=colour_bar).set_label("hidden state", labelpad=-2)
+
+        steps = np.arange(rows)
+        self.forward_bars = self.bars.barh(steps, np.zeros(rows), height=0.8, color="#d6604d", label="forward")
+        self.backward_bars = self.bars.barh(steps, np.zeros(rows), height=0.8, color="#4393c3", label="backward")
+        self.bars.axvline(0, color="black", linewidth=0.6)
+        self.bars.set_ylim(rows - 0.5, -0.5)  # row 0 at the top, as in the image
+        self.bars.tick_params(labelleft=False)
+        self.bars.legend(loc="lower right", fontsize=8)
+        self.bars_title = self.bars.set_title("", fontsize=10)
+        self.figure = figure
+
+    def paint(self, explanation: Explanation, layer: int | None = None) -> np.ndarray:
+        layers = len(explanation.states)
+        layer = layers - 1 if layer is None else layer
+        states = explanation.states[layer]  # (rows, 2, hidden)
+        forward, backward = explanation.contributions[:, 0], explanation.contributions[:, 1]
+        # A backward bar continues its forward bar when both point the same way.
+        start = np.where(np.sign(forward) == np.sign(backward), forward, 0.0)
+        with self._lock:
+            for direction, (image, title) in enumerate(zip(self.images, self.titles)):
+                image.set_data(states[:, direction, :])
+                title.set_text(f"{('forward', 'backward')[direction]} LSTM, layer {layer + 1} of {layers}")
+            for bar, width in zip(self.forward_bars, forward):
+                bar.set_width(width)
+            for bar, width, x in zip(self.backward_bars, backward, start):
+                bar.set_x(x)
+                bar.set_width(width)
+            ends = np.concatenate([forward, start + backward, [0.0]])
+            margin = 0.05 * max(ends.max() - ends.min(), 1e-6)
+            self.bars.set_xlim(ends.min() - margin, ends.max() + margin)
+            self.bars.set_xlabel(f"last layer's contribution to the logit of {explanation.label}")
+            self.bars_title.set_text(
+                f"rows {explanation.contributions.sum():+.2f} + bias {explanation.bias:+.2f}"
+                f" = logit {explanation.logit:.2f}"
+            )
+            self.figure.canvas.draw()
+            return np.asarray(self.figure.canvas.buffer_rgba())[..., :3].copy()
+
+
+class Views:
+    """The classifier and the heatmap painter behind the app; one instance serves all users."""
+
+    def __init__(self, classifier: DigitClassifier):
+        self.classifier = classifier
+        architecture = classifier.config.architecture
+        self.painter = HiddenStatePainter(architecture.rows, architecture.hidden_size)
+
+    def render(self, value, show_hidden: bool = False, layer: int | None = None) -> View:
+        """A sketchpad value or image -> the View. Unreadable input gives a message, not an error."""
+        if _is_blank_sketchpad(value):
+            return View(probabilities=None, status=DRAW_PROMPT, seen=None, hidden=None)
+        try:
+            prediction = self.classifier.predict(value, with_explanation=show_hidden)
+        except InvalidImage as invalid:
+            return View(probabilities=None, status=f"⚠️ {invalid}", seen=None, hidden=None)
+        if prediction.label is None:
+            return View(probabilities=None, status=NO_DIGIT_PROMPT, seen=None, hidden=None)
+        return View(
+            probabilities=probability_dict(prediction.probabilities),
+            status=status_text(prediction),
+            seen=enlarge(prediction.pixels),
+            hidden=self.painter.paint(prediction.explanation, layer) if show_hidden else None,
+            label=prediction.label,
+        )
+
+    def predict(self, value) -> dict:
+        """The /predict endpoint: {"label", "probabilities", "unsure"}, or {"error"} for bad input."""
+        if _is_blank_sketchpad(value):
+            return api_result(NO_DIGIT)
+        try:
+            return api_result(self.classifier.predict(value))
+        except InvalidImage as invalid:
+            return {**api_result(NO_DIGIT), "error": str(invalid)}
+
+
+def _is_blank_sketchpad(value) -> bool:
+    """Nothing given, or a sketchpad value with no image in it: the user hasn't drawn yet."""
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return not value.get("layers") and value.get("composite") is None and value.get("background") is None
+    return False

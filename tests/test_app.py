@@ -1,0 +1,126 @@
+"""The app's handlers without a browser, and its /predict endpoint through gradio_client."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from examples.strokes import SHIPPED, render
+from model.classifier import DigitClassifier
+from model.views import DRAW_PROMPT, NO_DIGIT_PROMPT, Views, enlarge, status_text
+from tests.app_server import WEIGHTS, running_app
+
+
+@pytest.fixture(scope="module")
+def views() -> Views:
+    return Views(DigitClassifier(WEIGHTS))
+
+
+def sketchpad(digit: int | None) -> dict:
+    """A Sketchpad value (type="numpy") as Gradio hands it over: one RGBA stroke layer."""
+    layer = np.zeros((560, 560, 4), np.uint8) if digit is None else np.asarray(render(digit))
+    white = np.full((560, 560, 4), 255, np.uint8)
+    return {"background": white, "layers": [layer], "composite": white}
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_a_drawn_digit_gets_its_label_and_ten_probabilities(views, digit):
+    view = views.render(sketchpad(digit))
+    assert view.label == digit
+    assert set(view.probabilities) == {str(d) for d in range(10)}
+    assert sum(view.probabilities.values()) == pytest.approx(1.0, abs=1e-4)
+    assert max(view.probabilities, key=view.probabilities.get) == str(digit)
+    assert f"It's a **{digit}**" in view.status
+    assert view.seen.shape == (280, 280) and view.seen.dtype == np.uint8
+    assert view.hidden is None  # only drawn when asked for
+
+
+@pytest.mark.parametrize("value", [None, {"background": None, "layers": [], "composite": None}])
+def test_nothing_drawn_shows_a_prompt_and_no_probabilities(views, value):
+    view = views.render(value)
+    assert (view.probabilities, view.seen, view.hidden, view.label) == (None, None, None, None)
+    assert view.status == DRAW_PROMPT
+
+
+def test_an_empty_canvas_shows_no_probabilities(views):
+    view = views.render(sketchpad(None), show_hidden=True)
+    assert view.probabilities is None and view.hidden is None
+    assert view.status == NO_DIGIT_PROMPT
+
+
+def test_unreadable_input_gives_a_message_not_an_error(views):
+    view = views.render(np.full((4, 4, 7), 3, np.uint8))
+    assert view.probabilities is None
+    assert view.status.startswith("⚠️")
+
+
+def test_low_confidence_shows_the_unsure_note(views):
+    prediction = views.classifier.predict(sketchpad(7))
+    assert "unsure" not in status_text(prediction)
+    unsure = type(prediction)(**{**prediction.__dict__, "unsure": True})
+    assert "unsure" in status_text(unsure)
+
+
+def test_what_the_model_sees_is_enlarged_with_sharp_pixels():
+    pixels = np.zeros((28, 28), np.float32)
+    pixels[3, 5] = 1.0
+    seen = enlarge(pixels)
+    assert seen.shape == (280, 280)
+    assert (seen[30:40, 50:60] == 255).all() and seen.sum() == 255 * 100
+
+
+def test_the_heatmap_is_drawn_when_asked_for_each_layer(views):
+    layers = views.classifier.config.architecture.num_layers
+    images = [views.render(sketchpad(4), show_hidden=True, layer=layer).hidden for layer in range(layers)]
+    for image in images:
+        assert image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8
+        assert image.shape[0] > 200 and image.shape[1] > 400
+    assert not np.array_equal(images[0], images[-1])
+    assert np.array_equal(views.render(sketchpad(4), show_hidden=True).hidden, images[-1])
+
+
+@pytest.mark.parametrize("digit", [1, 7, 8])
+def test_row_contributions_add_up_to_the_logit(views, digit):
+    """The head is linear over all rows: logit = bias + sum of the rows' forward and backward shares."""
+    classifier = views.classifier
+    prediction = classifier.predict(sketchpad(digit), with_explanation=True)
+    explanation = prediction.explanation
+    inputs = torch.from_numpy((prediction.pixels - classifier.config.preprocess.mean) / classifier.config.preprocess.std)
+    with torch.inference_mode():
+        logits = classifier.network(inputs[None])[0]
+    rows = classifier.config.architecture.rows
+    assert explanation.contributions.shape == (rows, 2)
+    assert explanation.label == digit
+    total = explanation.bias + float(explanation.contributions.sum())
+    assert total == pytest.approx(float(logits[digit]), abs=1e-4)
+    assert explanation.logit == pytest.approx(float(logits[digit]), abs=1e-4)
+
+
+def test_predict_takes_a_sketchpad_value_or_an_image(views, tmp_path):
+    assert views.predict(sketchpad(3))["label"] == 3
+    path = tmp_path / "five.png"
+    render(5).save(path)
+    result = views.predict(str(path))
+    assert result["label"] == 5 and len(result["probabilities"]) == 10
+    assert views.predict(None) == {"label": None, "probabilities": None, "unsure": False}
+    assert "error" in views.predict(str(tmp_path / "missing.png"))
+
+
+def test_the_api_answers_through_gradio_client(tmp_path):
+    from gradio_client import Client, handle_file
+
+    path = tmp_path / "seven.png"
+    render(7).save(path)
+    with running_app() as url:
+        client = Client(url, verbose=False)
+        by_image = client.predict(image=handle_file(str(path)), api_name="/predict")
+        example = str(Path(__file__).resolve().parent.parent / "examples" / f"drawn_{SHIPPED[0]}.png")
+        by_sketch = client.predict(
+            sketch={"background": None, "layers": [handle_file(example)], "composite": None},
+            api_name="/predict",
+        )
+        empty = client.predict(api_name="/predict")
+    assert by_image["label"] == 7 and sum(by_image["probabilities"]) == pytest.approx(1.0, abs=1e-3)
+    assert by_sketch["label"] == SHIPPED[0]
+    assert empty["label"] is None

@@ -1,0 +1,115 @@
+"""The app in headless Chromium, driven like a person: real mouse strokes on the real sketchpad.
+
+Screenshots go to artifacts/ (ignored by git). Chromium is Debian's (`make chromium`), not a
+Playwright download.
+"""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from examples.strokes import DIGITS
+from tests.app_server import running_app
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRAWN = (7, 2, 4, 0)  # digits the test draws stroke by stroke
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run `make chromium` (Debian's chromium package).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url) -> Page:
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    page.goto(app_url)
+    page.wait_for_selector("#sketchpad canvas")
+    yield page
+    page.close()
+
+
+def drawing_area(page: Page) -> dict:
+    """The canvas's drawable square on the page: the sketchpad centres it at its zoom level."""
+    canvas = page.locator("#sketchpad canvas").first.bounding_box()
+    zoom = float(re.search(r"(\d+)%", page.locator("#sketchpad").inner_text()).group(1)) / 100
+    from app import CANVAS_SIZE
+
+    side = CANVAS_SIZE * zoom
+    return {
+        "x": canvas["x"] + (canvas["width"] - side) / 2,
+        "y": canvas["y"] + (canvas["height"] - side) / 2,
+        "side": side,
+    }
+
+
+def draw(page: Page, digit: int) -> None:
+    """Draws the digit's strokes with the mouse, in small steps as a hand moves."""
+    area = drawing_area(page)
+    for stroke in DIGITS[digit]:
+        points = [(area["x"] + x * area["side"], area["y"] + y * area["side"]) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point, steps=3)
+        page.mouse.up()
+
+
+def shown_label(page: Page) -> str:
+    return page.locator("#probabilities h2, #probabilities .output-class").first.inner_text().strip()
+
+
+def clear(page: Page) -> None:
+    page.locator('#sketchpad button[aria-label="Clear canvas"]').click()
+
+
+def test_a_new_page_prompts_to_draw_and_draws_at_once(page: Page):
+    expect(page.locator("#status")).to_contain_text("Draw a digit")
+    # The brush is chosen on load, so the sketchpad's "select the draw tool" hint is gone.
+    expect(page.locator("#sketchpad")).not_to_contain_text("select the draw tool")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "empty.png")
+
+
+def test_drawn_digits_are_recognised_then_cleared(page: Page):
+    for digit in DRAWN:
+        draw(page, digit)
+        expect(page.locator("#status")).to_contain_text(f"It's a {digit}", timeout=15_000)
+        expect(page.locator("#probabilities")).to_contain_text("%")
+        page.screenshot(path=ARTIFACTS / f"drawn_{digit}.png")
+        clear(page)
+        expect(page.locator("#status")).to_contain_text("Draw a digit", timeout=15_000)
+        expect(page.locator("#probabilities")).not_to_contain_text("%")
+
+
+def test_heatmap_appears_when_asked(page: Page):
+    draw(page, 7)
+    expect(page.locator("#status")).to_contain_text("It's a 7", timeout=15_000)
+    expect(page.locator("#hidden-states")).to_be_hidden()
+    page.locator("#show-hidden input[type=checkbox]").check()
+    heatmap = page.locator("#hidden-states img")
+    expect(heatmap).to_be_visible(timeout=15_000)
+    assert heatmap.evaluate("img => img.naturalWidth") > 300
+    page.screenshot(path=ARTIFACTS / "heatmap.png", full_page=True)
+    page.locator("#show-hidden input[type=checkbox]").uncheck()
+    expect(page.locator("#hidden-states")).to_be_hidden(timeout=15_000)
+
+
+def test_an_example_loads_and_is_predicted(page: Page):
+    page.get_by_text("drawn 3", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("It's a 3", timeout=15_000)
