@@ -16,6 +16,7 @@ import torch
 from safetensors.torch import save_file
 
 import model.weights
+from benchmarks.load import free_port
 from model.classifier import DigitClassifier
 from model.config import ArchitectureConfig, ModelConfig
 from model.network import BiLSTMClassifier
@@ -180,7 +181,7 @@ def test_a_missing_file_is_named(weights, missing):
 def test_the_app_will_not_start_on_corrupt_weights(weights):
     weights.write_bytes(weights.read_bytes()[:-1])
     started = subprocess.run(
-        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", "1", "--weights", str(weights)],
+        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(free_port()), "--weights", str(weights)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert started.returncode != 0
