@@ -14,6 +14,7 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
 import gradio as gr  # noqa: E402
+import torch  # noqa: E402
 
 from model.classifier import DigitClassifier  # noqa: E402
 from model.views import DRAW_PROMPT, Views  # noqa: E402
@@ -72,6 +73,9 @@ model card.
 
 
 def build_demo(weights: Path = DEFAULT_WEIGHTS) -> gr.Blocks:
+    # One thread per request: one drawing is too little work to split, two requests run at
+    # once, and idle threads spinning beside a busy core made each answer 100x slower.
+    torch.set_num_threads(1)
     views = Views(DigitClassifier(weights))
     last_layer = views.classifier.config.architecture.num_layers - 1
 
