@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from .canvas import InvalidImage
+from .canvas import InvalidImage, ink_map
 from .classifier import NO_DIGIT, DigitClassifier, Prediction
 from .explain import Explanation
 
@@ -171,8 +171,9 @@ class Views:
             prediction = self.classifier.predict(value, with_explanation=show_hidden)
         except InvalidImage as invalid:
             return View(probabilities=None, status=f"⚠️ {invalid}", seen=None, hidden=None)
-        if prediction.label is None:
-            return View(probabilities=None, status=NO_DIGIT_PROMPT, seen=None, hidden=None)
+        if prediction.label is None:  # a blank canvas asks for a drawing; a speck, for a bigger one
+            status = DRAW_PROMPT if ink_map(value) is None else NO_DIGIT_PROMPT
+            return View(probabilities=None, status=status, seen=None, hidden=None)
         return View(
             probabilities=probability_dict(prediction.probabilities),
             status=status_text(prediction),

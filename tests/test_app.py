@@ -43,9 +43,17 @@ def test_nothing_drawn_shows_a_prompt_and_no_probabilities(views, value):
     assert view.status == DRAW_PROMPT
 
 
-def test_an_empty_canvas_shows_no_probabilities(views):
+def test_an_empty_canvas_shows_no_probabilities_and_a_prompt(views):
     view = views.render(sketchpad(None), show_hidden=True)
     assert view.probabilities is None and view.hidden is None
+    assert view.status == DRAW_PROMPT
+
+
+def test_a_speck_asks_for_a_bigger_drawing(views):
+    value = sketchpad(None)
+    value["layers"][0][100:104, 100:104, 3] = 255
+    view = views.render(value)
+    assert view.probabilities is None
     assert view.status == NO_DIGIT_PROMPT
 
 

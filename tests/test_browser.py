@@ -97,6 +97,16 @@ def test_drawn_digits_are_recognised_then_cleared(page: Page):
         expect(page.locator("#probabilities")).not_to_contain_text("%")
 
 
+def test_undo_and_redo_change_the_prediction(page: Page):
+    draw(page, 7)
+    expect(page.locator("#status")).to_contain_text("It's a 7", timeout=15_000)
+    page.locator('#sketchpad button[aria-label="Undo"]').click()
+    expect(page.locator("#status")).to_contain_text("Draw a digit", timeout=15_000)
+    expect(page.locator("#probabilities")).not_to_contain_text("%")
+    page.locator('#sketchpad button[aria-label="Redo"]').click()
+    expect(page.locator("#status")).to_contain_text("It's a 7", timeout=15_000)
+
+
 def test_heatmap_appears_when_asked(page: Page):
     draw(page, 7)
     expect(page.locator("#status")).to_contain_text("It's a 7", timeout=15_000)
