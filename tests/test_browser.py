@@ -58,11 +58,17 @@ def drawing_area(page: Page) -> dict:
     }
 
 
-def draw(page: Page, digit: int) -> None:
-    """Draws the digit's strokes with the mouse, in small steps as a hand moves."""
+def draw(page: Page, digit: int, scale: float = 1.0, shift: tuple[float, float] = (0.0, 0.0)) -> None:
+    """Draws the digit's strokes with the mouse, in small steps as a hand moves; `scale` and
+    `shift` (fractions of the canvas) move the drawing away from the centre."""
     area = drawing_area(page)
+
+    def on_page(x: float, y: float) -> tuple[float, float]:
+        x, y = 0.5 + (x - 0.5) * scale + shift[0], 0.5 + (y - 0.5) * scale + shift[1]
+        return area["x"] + x * area["side"], area["y"] + y * area["side"]
+
     for stroke in DIGITS[digit]:
-        points = [(area["x"] + x * area["side"], area["y"] + y * area["side"]) for x, y in stroke]
+        points = [on_page(x, y) for x, y in stroke]
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:
@@ -95,6 +101,12 @@ def test_drawn_digits_are_recognised_then_cleared(page: Page):
         clear(page)
         expect(page.locator("#status")).to_contain_text("Draw a digit", timeout=15_000)
         expect(page.locator("#probabilities")).not_to_contain_text("%")
+
+
+def test_a_small_seven_in_a_corner_is_recognised(page: Page):
+    draw(page, 7, scale=0.4, shift=(0.27, 0.27))
+    expect(page.locator("#status")).to_contain_text("It's a 7", timeout=15_000)
+    page.screenshot(path=ARTIFACTS / "small_7_in_a_corner.png")
 
 
 def test_undo_and_redo_change_the_prediction(page: Page):
