@@ -74,26 +74,34 @@ def api_result(prediction: Prediction) -> dict:
 class HiddenStatePainter:
     """Draws an Explanation as an (H, W, 3) uint8 image, fast enough to follow the pen.
 
-    Left: forward and backward hidden states of one layer, one heatmap row per image row, row 0
-    at the top, on a diverging scale centred on 0. Right: each row's forward and backward
+    Left: the input, then the forward and backward hidden states of one layer, one heatmap row
+    per image row, row 0 at the top, on a diverging scale centred on 0. Right: each row's forward and backward
     contribution to the predicted class's logit; they add up to logit - bias, because the head
     is linear over all rows' outputs.
 
     Drawing a whole figure takes about 100 ms, mostly its axes and text. So the figure is
-    built and drawn once without the parts that change (the two heatmaps, the bars, their
+    built and drawn once without the parts that change (the images, the bars, their
     x axis and the titles), and each call pastes that background back and draws only those
     parts on it (matplotlib's "blitting"). Matplotlib is not thread-safe: calls take turns.
     """
 
-    def __init__(self, rows: int, hidden_size: int):
+    def __init__(self, rows: int, cols: int, hidden_size: int):
         self._lock = threading.Lock()
-        figure = Figure(figsize=(9.6, 4.2), dpi=80)
+        figure = Figure(figsize=(10.8, 4.2), dpi=80)
         FigureCanvasAgg(figure)
         # Fixed positions (left, bottom, width, height) instead of a layout engine, which is slow.
-        forward = figure.add_axes((0.07, 0.13, 0.25, 0.78))
-        backward = figure.add_axes((0.335, 0.13, 0.25, 0.78), sharey=forward)
-        colour_bar = figure.add_axes((0.595, 0.13, 0.012, 0.78))
-        bars = figure.add_axes((0.72, 0.13, 0.26, 0.78), sharey=forward)
+        # The input comes first, so each heatmap row sits level with the image row it read.
+        seen = figure.add_axes((0.055, 0.13, 0.105, 0.78))
+        forward = figure.add_axes((0.175, 0.13, 0.21, 0.78), sharey=seen)
+        backward = figure.add_axes((0.395, 0.13, 0.21, 0.78), sharey=seen)
+        colour_bar = figure.add_axes((0.615, 0.13, 0.01, 0.78))
+        bars = figure.add_axes((0.735, 0.13, 0.245, 0.78), sharey=seen)
+        self.seen = seen.imshow(np.zeros((rows, cols)), cmap="gray", vmin=0, vmax=1, aspect="auto",
+                                interpolation="nearest")
+        seen.set_title("input", fontsize=10)
+        seen.set_xticks([])
+        seen.set_ylabel("image row (time step)")
+        seen.set_yticks(range(0, rows, 4))
         norm = TwoSlopeNorm(vcenter=0.0, vmin=-1.0, vmax=1.0)  # LSTM outputs lie in (-1, 1)
         self.images, self.titles = [], []
         for axes in (forward, backward):
@@ -101,9 +109,7 @@ class HiddenStatePainter:
                                            aspect="auto", interpolation="nearest"))
             self.titles.append(axes.set_title(" ", fontsize=10))
             axes.set_xlabel("hidden unit")
-        forward.set_ylabel("image row (time step)")
-        forward.set_yticks(range(0, rows, 4))
-        backward.tick_params(labelleft=False)
+            axes.tick_params(labelleft=False)
         figure.colorbar(self.images[0], cax=colour_bar, ticks=[-1, -0.5, 0, 0.5, 1]).set_label("hidden state")
 
         steps = np.arange(rows)
@@ -117,7 +123,7 @@ class HiddenStatePainter:
         self.bars_title = bars.set_title(" ", fontsize=9)
         self.bars = bars
 
-        self.changing = [*self.images, *self.titles, *self.forward_bars, *self.backward_bars,
+        self.changing = [self.seen, *self.images, *self.titles, *self.forward_bars, *self.backward_bars,
                          self.zero_line, bars.xaxis, self.bars_title, legend]  # legend: on top
         for artist in self.changing:
             artist.set_animated(True)  # left out of figure.canvas.draw()
@@ -125,7 +131,8 @@ class HiddenStatePainter:
         self.background = figure.canvas.copy_from_bbox(figure.bbox)
         self.figure = figure
 
-    def paint(self, explanation: Explanation, layer: int | None = None) -> np.ndarray:
+    def paint(self, explanation: Explanation, pixels: np.ndarray, layer: int | None = None) -> np.ndarray:
+        """explanation of the (rows, cols) input `pixels` in [0, 1] -> (H, W, 3) uint8."""
         layers = len(explanation.states)
         layer = layers - 1 if layer is None else layer
         states = explanation.states[layer]  # (rows, 2, hidden)
@@ -135,6 +142,7 @@ class HiddenStatePainter:
         ends = np.concatenate([forward, start + backward, [0.0]])
         margin = 0.05 * max(ends.max() - ends.min(), 1e-6)
         with self._lock:
+            self.seen.set_data(pixels)
             for direction, (image, title) in enumerate(zip(self.images, self.titles)):
                 image.set_data(states[:, direction, :])
                 title.set_text(f"{('forward', 'backward')[direction]} LSTM, layer {layer + 1} of {layers}")
@@ -161,7 +169,7 @@ class Views:
     def __init__(self, classifier: DigitClassifier):
         self.classifier = classifier
         architecture = classifier.config.architecture
-        self.painter = HiddenStatePainter(architecture.rows, architecture.hidden_size)
+        self.painter = HiddenStatePainter(architecture.rows, architecture.cols, architecture.hidden_size)
 
     def render(self, value, show_hidden: bool = False, layer: int | None = None) -> View:
         """A sketchpad value or image -> the View. Unreadable input gives a message, not an error."""
@@ -178,7 +186,7 @@ class Views:
             probabilities=probability_dict(prediction.probabilities),
             status=status_text(prediction),
             seen=enlarge(prediction.pixels),
-            hidden=self.painter.paint(prediction.explanation, layer) if show_hidden else None,
+            hidden=self.painter.paint(prediction.explanation, prediction.pixels, layer) if show_hidden else None,
             label=prediction.label,
         )
 
