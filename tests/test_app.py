@@ -132,3 +132,18 @@ def test_the_api_answers_through_gradio_client(tmp_path):
     assert by_image["label"] == 7 and sum(by_image["probabilities"]) == pytest.approx(1.0, abs=1e-3)
     assert by_sketch["label"] == SHIPPED[0]
     assert empty["label"] is None
+
+
+def test_the_readme_api_snippet_runs(monkeypatch, capsys):
+    """The README's gradio_client example, run as written against a launched app."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text()
+    snippet = re.search(r"### The API.*?```python\n(.*?)```", readme, re.S).group(1)
+    monkeypatch.chdir(root)
+    with running_app() as url:
+        exec(snippet.replace('"http://127.0.0.1:7860"', repr(url)), {})
+    printed = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("Loaded as API")]
+    assert printed[0].startswith("3 0.9")
+    assert "'label': 3" in printed[1]
