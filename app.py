@@ -154,7 +154,8 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS) -> gr.Blocks:
             )
         hidden = gr.Image(
             label="Hidden states per image row, and each row's share of the predicted digit's score",
-            elem_id="hidden-states", visible=False, interactive=False, buttons=["download"],
+            show_label=False, elem_id="hidden-states", visible=False, interactive=False,
+            buttons=["download"], height=420,
         )
 
         inputs = [sketchpad, show_hidden, layer]

@@ -87,7 +87,7 @@ class HiddenStatePainter:
 
     def __init__(self, rows: int, cols: int, hidden_size: int):
         self._lock = threading.Lock()
-        figure = Figure(figsize=(10.8, 4.2), dpi=80)
+        figure = Figure(figsize=(10.8, 4.2), dpi=96)
         FigureCanvasAgg(figure)
         # Fixed positions (left, bottom, width, height) instead of a layout engine, which is slow.
         # The input comes first, so each heatmap row sits level with the image row it read.
