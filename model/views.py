@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .canvas import InvalidImage, ink_map
 from .classifier import NO_DIGIT, DigitClassifier, Prediction
@@ -109,6 +110,7 @@ class HiddenStatePainter:
                                            aspect="auto", interpolation="nearest"))
             self.titles.append(axes.set_title(" ", fontsize=10))
             axes.set_xlabel("hidden unit")
+            axes.xaxis.set_major_locator(MaxNLocator(5, integer=True))
             axes.tick_params(labelleft=False)
         figure.colorbar(self.images[0], cax=colour_bar, ticks=[-1, -0.5, 0, 0.5, 1]).set_label("hidden state")
 
