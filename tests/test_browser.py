@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from app import CANVAS_SIZE
 from examples.strokes import DIGITS
 from tests.app_server import running_app
 
@@ -37,6 +38,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, app_url) -> Page:
+    ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 1100})
     page.goto(app_url)
     page.wait_for_selector("#sketchpad canvas")
@@ -48,8 +50,6 @@ def drawing_area(page: Page) -> dict:
     """The canvas's drawable square on the page: the sketchpad centres it at its zoom level."""
     canvas = page.locator("#sketchpad canvas").first.bounding_box()
     zoom = float(re.search(r"(\d+)%", page.locator("#sketchpad").inner_text()).group(1)) / 100
-    from app import CANVAS_SIZE
-
     side = CANVAS_SIZE * zoom
     return {
         "x": canvas["x"] + (canvas["width"] - side) / 2,
@@ -88,7 +88,6 @@ def test_a_new_page_prompts_to_draw_and_draws_at_once(page: Page):
     expect(page.locator("#status")).to_contain_text("Draw a digit")
     # The brush is chosen on load, so the sketchpad's "select the draw tool" hint is gone.
     expect(page.locator("#sketchpad")).not_to_contain_text("select the draw tool")
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "empty.png")
 
 
