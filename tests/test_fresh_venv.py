@@ -36,7 +36,7 @@ def fresh_python(tmp_path_factory):
 
 def test_a_fresh_venv_with_requirements_txt_serves_predict(fresh_python, tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "DIGITS_WEIGHTS")}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env |= {"GRADIO_SERVER_PORT": str(port), "GRADIO_TEMP_DIR": str(tmp_path / "gradio")}
     log = (tmp_path / "app.log").open("w")
     server = subprocess.Popen(  # as a Space runs it: python app.py, the port from Gradio's variable
