@@ -10,14 +10,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import TwoSlopeNorm
+from matplotlib.colors import SymLogNorm
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from .canvas import InvalidImage, ink_map
 from .classifier import NO_DIGIT, DigitClassifier, Prediction
 from .explain import Explanation
 
+BAR_COLOURS = ("#d6604d", "#4393c3")  # forward, backward: the ends of the heatmaps' colour map
 SEEN_SCALE = 10  # the 28x28 input is shown at 280x280, each pixel a sharp square
 DRAW_PROMPT = "Draw a digit from 0 to 9 on the canvas."
 NO_DIGIT_PROMPT = "No digit found yet: draw one bigger, or with a darker stroke."
@@ -81,62 +84,71 @@ class HiddenStatePainter:
     is linear over all rows' outputs.
 
     Drawing a whole figure takes about 100 ms, mostly its axes and text. So the figure is
-    built and drawn once without the parts that change (the images, the bars, their
-    x axis and the titles), and each call pastes that background back and draws only those
-    parts on it (matplotlib's "blitting"). Matplotlib is not thread-safe: calls take turns.
+    built and drawn once per layer without the parts that change (the images, the bars, their
+    x axis and title), and each call pastes that background back and draws only those parts
+    on it (matplotlib's "blitting"). Matplotlib is not thread-safe: calls take turns.
     """
 
-    def __init__(self, rows: int, cols: int, hidden_size: int):
+    def __init__(self, rows: int, cols: int, hidden_size: int, layers: int):
         self._lock = threading.Lock()
-        figure = Figure(figsize=(10.8, 4.2), dpi=96)
+        figure = Figure(figsize=(10.8, 4.4), dpi=96)
         FigureCanvasAgg(figure)
         # Fixed positions (left, bottom, width, height) instead of a layout engine, which is slow.
         # The input comes first, so each heatmap row sits level with the image row it read.
-        seen = figure.add_axes((0.055, 0.13, 0.105, 0.78))
-        forward = figure.add_axes((0.175, 0.13, 0.21, 0.78), sharey=seen)
-        backward = figure.add_axes((0.395, 0.13, 0.21, 0.78), sharey=seen)
-        colour_bar = figure.add_axes((0.615, 0.13, 0.01, 0.78))
-        bars = figure.add_axes((0.735, 0.13, 0.245, 0.78), sharey=seen)
+        bottom, height = 0.17, 0.73
+        seen = figure.add_axes((0.055, bottom, 0.105, height))
+        forward = figure.add_axes((0.175, bottom, 0.21, height), sharey=seen)
+        backward = figure.add_axes((0.395, bottom, 0.21, height), sharey=seen)
+        colour_bar = figure.add_axes((0.615, bottom, 0.01, height))
+        bars = figure.add_axes((0.735, bottom, 0.245, height), sharey=seen)
         self.seen = seen.imshow(np.zeros((rows, cols)), cmap="gray", vmin=0, vmax=1, aspect="auto",
                                 interpolation="nearest")
         seen.set_title("input", fontsize=10)
         seen.set_xticks([])
         seen.set_ylabel("image row (time step)")
         seen.set_yticks(range(0, rows, 4))
-        norm = TwoSlopeNorm(vcenter=0.0, vmin=-1.0, vmax=1.0)  # LSTM outputs lie in (-1, 1)
-        self.images, self.titles = [], []
+        # LSTM outputs lie in (-1, 1), and most are small: a scale linear near 0 and logarithmic
+        # beyond shows the small ones too, and stays fixed, so its colour bar is drawn once.
+        norm = SymLogNorm(linthresh=0.05, linscale=0.5, vmin=-1.0, vmax=1.0, base=10)
+        self.images, titles = [], []
         for axes in (forward, backward):
             self.images.append(axes.imshow(np.zeros((rows, hidden_size)), cmap="RdBu_r", norm=norm,
                                            aspect="auto", interpolation="nearest"))
-            self.titles.append(axes.set_title(" ", fontsize=10))
+            titles.append(axes.set_title(" ", fontsize=10))
             axes.set_xlabel("hidden unit")
             axes.xaxis.set_major_locator(MaxNLocator(5, integer=True))
             axes.tick_params(labelleft=False)
-        figure.colorbar(self.images[0], cax=colour_bar, ticks=[-1, -0.5, 0, 0.5, 1]).set_label("hidden state")
+        figure.colorbar(self.images[0], cax=colour_bar, ticks=[-1, -0.3, -0.1, 0, 0.1, 0.3, 1],
+                        format="%g").set_label("hidden state (log scale beyond ±0.05)")
 
-        steps = np.arange(rows)
-        self.forward_bars = bars.barh(steps, np.zeros(rows), height=0.8, color="#d6604d", label="forward")
-        self.backward_bars = bars.barh(steps, np.zeros(rows), height=0.8, color="#4393c3", label="backward")
+        # Each direction's bars are one collection of rectangles: one artist to draw, not 28.
+        self.bar_sets = [PolyCollection([], facecolors=colour) for colour in BAR_COLOURS]
+        for bar_set in self.bar_sets:
+            bars.add_collection(bar_set)
         self.zero_line = bars.axvline(0, color="black", linewidth=0.6)
         bars.set_ylim(rows - 0.5, -0.5)  # row 0 at the top, as in the image
         bars.tick_params(labelleft=False)
         bars.set_xlabel("row's contribution to the logit")
-        legend = bars.legend(loc="lower right", fontsize=8)
+        figure.legend([Patch(color=colour) for colour in BAR_COLOURS], ["forward", "backward"],
+                      loc="lower center", bbox_to_anchor=(0.857, 0.0), ncol=2, fontsize=8, frameon=False)
         self.bars_title = bars.set_title(" ", fontsize=9)
         self.bars = bars
+        self.rows = np.arange(rows)
 
-        self.changing = [self.seen, *self.images, *self.titles, *self.forward_bars, *self.backward_bars,
-                         self.zero_line, bars.xaxis, self.bars_title, legend]  # legend: on top
+        self.changing = [self.seen, *self.images, *self.bar_sets, self.zero_line, bars.xaxis, self.bars_title]
         for artist in self.changing:
             artist.set_animated(True)  # left out of figure.canvas.draw()
-        figure.canvas.draw()
-        self.background = figure.canvas.copy_from_bbox(figure.bbox)
+        self.backgrounds = []  # one per layer, whose number is in the titles
+        for layer in range(layers):
+            for title, name in zip(titles, ("forward", "backward")):
+                title.set_text(f"{name} LSTM, layer {layer + 1} of {layers}")
+            figure.canvas.draw()
+            self.backgrounds.append(figure.canvas.copy_from_bbox(figure.bbox))
         self.figure = figure
 
     def paint(self, explanation: Explanation, pixels: np.ndarray, layer: int | None = None) -> np.ndarray:
         """explanation of the (rows, cols) input `pixels` in [0, 1] -> (H, W, 3) uint8."""
-        layers = len(explanation.states)
-        layer = layers - 1 if layer is None else layer
+        layer = len(explanation.states) - 1 if layer is None else layer
         states = explanation.states[layer]  # (rows, 2, hidden)
         forward, backward = explanation.contributions[:, 0], explanation.contributions[:, 1]
         # A backward bar continues its forward bar when both point the same way.
@@ -145,24 +157,27 @@ class HiddenStatePainter:
         margin = 0.05 * max(ends.max() - ends.min(), 1e-6)
         with self._lock:
             self.seen.set_data(pixels)
-            for direction, (image, title) in enumerate(zip(self.images, self.titles)):
+            for direction, image in enumerate(self.images):
                 image.set_data(states[:, direction, :])
-                title.set_text(f"{('forward', 'backward')[direction]} LSTM, layer {layer + 1} of {layers}")
-            for bar, width in zip(self.forward_bars, forward):
-                bar.set_width(width)
-            for bar, width, x in zip(self.backward_bars, backward, start):
-                bar.set_x(x)
-                bar.set_width(width)
+            for bar_set, left, right in zip(self.bar_sets, (0.0, start), (forward, start + backward)):
+                bar_set.set_verts(self._rectangles(left, right))
             self.bars.set_xlim(ends.min() - margin, ends.max() + margin)
             self.bars_title.set_text(
                 f"logit of {explanation.label}: {explanation.logit:.2f}\n"
                 f"= rows {explanation.contributions.sum():+.2f} + bias {explanation.bias:+.2f}"
             )
             canvas = self.figure.canvas
-            canvas.restore_region(self.background)
+            canvas.restore_region(self.backgrounds[layer])
             for artist in self.changing:
                 self.figure.draw_artist(artist)
             return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+    def _rectangles(self, left, right) -> np.ndarray:
+        """Horizontal bars from `left` to `right`, one per row, 0.8 rows high: (rows, 4, 2) corners."""
+        left = np.broadcast_to(left, self.rows.shape)
+        top, low = self.rows - 0.4, self.rows + 0.4
+        return np.stack([np.stack([left, top], 1), np.stack([right, top], 1),
+                         np.stack([right, low], 1), np.stack([left, low], 1)], 1)
 
 
 class Views:
@@ -171,7 +186,9 @@ class Views:
     def __init__(self, classifier: DigitClassifier):
         self.classifier = classifier
         architecture = classifier.config.architecture
-        self.painter = HiddenStatePainter(architecture.rows, architecture.cols, architecture.hidden_size)
+        self.painter = HiddenStatePainter(
+            architecture.rows, architecture.cols, architecture.hidden_size, architecture.num_layers
+        )
 
     def render(self, value, show_hidden: bool = False, layer: int | None = None) -> View:
         """A sketchpad value or image -> the View. Unreadable input gives a message, not an error."""
