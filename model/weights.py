@@ -63,9 +63,9 @@ def load_model(path: Path = DEFAULT_WEIGHTS) -> tuple[BiLSTMClassifier, ModelCon
         tensors = load_file(str(path))
     except SafetensorError as error:
         raise WeightsError(path, f"it is not a readable safetensors file ({error})")
-    model = BiLSTMClassifier(config.architecture)
     try:
+        model = BiLSTMClassifier(config.architecture)
         model.load_state_dict(tensors)
-    except RuntimeError as error:
+    except (RuntimeError, ValueError, TypeError) as error:
         raise WeightsError(path, f"it does not match the architecture in its config ({error})")
     return model.eval(), config
