@@ -16,11 +16,18 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 
 import gradio as gr  # noqa: E402
 import torch  # noqa: E402
+from PIL import Image  # noqa: E402
 
+from model.canvas import MAX_PIXELS  # noqa: E402
 from model.classifier import DigitClassifier  # noqa: E402
 from model.views import DRAW_PROMPT, Views  # noqa: E402
 from model.config import ModelConfig  # noqa: E402
-from model.weights import DEFAULT_WEIGHTS, config_path  # noqa: E402
+from model.weights import DEFAULT_WEIGHTS, WeightsError, config_path  # noqa: E402
+
+# Gradio decodes uploaded canvases before our handler sees them. Pillow refuses to decode an
+# image of more than twice this many pixels, so a small file that unpacks to gigabytes (a
+# decompression bomb) is turned away before it fills the server's memory.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
 
 ROOT = Path(__file__).resolve().parent
 BASELINE_WEIGHTS = ROOT / "weights" / "seed.safetensors"  # the tutorial's recipe, for comparison
@@ -107,7 +114,7 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS) -> gr.Blocks:
         """Classifies a sketchpad value or an image: {"label", "probabilities", "unsure"}."""
         return views.predict(image if image is not None else sketch)
 
-    with gr.Blocks(title="Draw a digit", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
+    with gr.Blocks(title="Draw a digit", analytics_enabled=False, delete_cache=(300, 900)) as demo:
         gr.Markdown(
             "# Draw a digit\n"
             "Draw one digit, 0 to 9, anywhere on the canvas. A bidirectional LSTM reads it row by "
@@ -197,4 +204,9 @@ if __name__ == "__main__":
     parser.add_argument("--weights", type=Path, default=os.environ.get("DIGITS_WEIGHTS", DEFAULT_WEIGHTS),
                         help="safetensors file (default: $DIGITS_WEIGHTS or the shipped weights)")
     args = parser.parse_args()
-    build_demo(args.weights).launch(server_name=args.host, server_port=args.port)
+    try:
+        demo = build_demo(args.weights)
+    except WeightsError as error:
+        raise SystemExit(f"error: {error}")
+    # A drawing uploads about 14 kB; anything far larger is not a drawing.
+    demo.launch(server_name=args.host, server_port=args.port, max_file_size="2mb", show_error=True)

@@ -296,8 +296,6 @@ def test_http_cannot_read_files_outside_its_cache(server, client, good_drawing):
     assert_still_serving(server, client, good_drawing)
 
 
-@pytest.mark.xfail(strict=True, reason="Gradio decodes a sketchpad layer fully before the app's size "
-                   "check; app.py should set PIL.Image.MAX_IMAGE_PIXELS from model.canvas.MAX_PIXELS")
 def test_http_huge_layer_is_refused_before_it_is_decoded(server, client, good_drawing, tmp_path):
     """A 10000x10000 blank PNG is 120 kB on the wire but 400 MB once decoded as RGBA."""
     huge = tmp_path / "huge.png"
