@@ -57,8 +57,9 @@ class Condition:
     def name(self) -> str:
         return f"{self.size}, {self.width}, {self.place}, {self.form}"
 
-    def offset(self, canvas_fraction: float) -> tuple[float, float]:
-        reach = 0.5 - canvas_fraction / 2 - EDGE_MARGIN
+    def offset(self, size: float) -> tuple[float, float]:
+        """The drawing's shift from the centre, for a drawing `size` of the canvas across."""
+        reach = 0.5 - size / 2 - EDGE_MARGIN
         return tuple(direction * max(reach, 0.0) for direction in PLACES[self.place])
 
 
