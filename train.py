@@ -30,7 +30,7 @@ PRESETS = {
     # The shipped model: wider, and trained on digits warped the way people draw them.
     "default": dict(
         architecture=ArchitectureConfig(hidden_size=128, num_layers=2, dropout=0.1),
-        mean=0.1307, std=0.3081, epochs=20, batch_size=256, lr=3e-3, one_cycle=True,
+        mean=0.1307, std=0.3081, epochs=18, batch_size=128, lr=2e-3, one_cycle=True,
         weight_decay=1e-4, label_smoothing=0.1, ema_decay=0.999,
         augmentation=Augmentation(
             rotate_degrees=12, shear=0.3, scale=0.12, aspect=0.15, shift=2.0,

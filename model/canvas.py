@@ -192,6 +192,8 @@ def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | N
     coverage = Image.fromarray(mask.astype(np.uint8) * 255).resize(work_size, Image.Resampling.BOX)
     target_width = preprocess.stroke_width * preprocess.supersample
     margin = int(target_width) + 2
+    # Any cell the ink touches (over a tenth of it) is ink, so strokes thinner than a cell
+    # survive the reduction; their width is set right below.
     strokes = torch.from_numpy(np.asarray(coverage) > 25).float()
     strokes = F.pad(strokes, (margin, margin, margin, margin))[None, None]  # (1, 1, h, w)
     strokes = _set_stroke_width(strokes, target_width)[0, 0].numpy()
