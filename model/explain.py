@@ -25,6 +25,7 @@ def row_contributions(head: torch.nn.Linear, last_states: torch.Tensor, label: i
     return (weights * last_states).sum(-1)
 
 
+@torch.no_grad()
 def explain(head: torch.nn.Linear, states: list[torch.Tensor], label: int) -> Explanation:
     """states: the per-layer (rows, 2, hidden) hidden states of one image."""
     contributions = row_contributions(head, states[-1], label)

@@ -25,7 +25,8 @@ def test_seed_preset_is_the_tutorial_recipe():
     seed = PRESETS["seed"]
     assert (seed["architecture"].hidden_size, seed["architecture"].num_layers) == (12, 2)
     assert (seed["lr"], seed["batch_size"], seed["epochs"]) == (5e-3, 128, 11)
-    assert seed["augmentation"] is None and (seed["mean"], seed["std"]) == (0.0, 1.0)
+    assert seed["augmentation"] is None and seed["grad_clip"] is None and seed["ema_decay"] is None
+    assert (seed["mean"], seed["std"], seed["label_smoothing"]) == (0.0, 1.0, 0.0)
 
 
 def test_augmentation_keeps_digits_recognisable(mnist_sample):
