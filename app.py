@@ -13,6 +13,11 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
+# Gradio's queue also keeps its own in-memory statistics of recent events, by default the last
+# 10,000, summarised with pandas after every event. Nothing here reads them, so keep few: on a
+# long-running server they are otherwise a slow memory and CPU leak.
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "100")
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100")
 
 import gradio as gr  # noqa: E402
 import torch  # noqa: E402
