@@ -19,6 +19,7 @@ from PIL import Image
 import model.weights
 from benchmarks.drawing import as_sketchpad
 from benchmarks.load import make_drawings, serve_app
+from benchmarks.unsure_threshold import scribble
 from model.canvas import MAX_PIXELS, InvalidImage
 from model.views import Views
 
@@ -307,3 +308,20 @@ def test_http_huge_layer_is_refused_before_it_is_decoded(server, client, good_dr
     assert isinstance(answer, AppError) or answer["label"] is None
     assert_still_serving(server, client, good_drawing)
     assert server.peak_rss_mb() - before < 200
+
+
+def test_random_scribbles_mostly_get_the_unsure_note(views):
+    """Scribbles are no digit the model knows: the page should say it is unsure about most."""
+    rng = np.random.default_rng(1)
+    statuses = [views.render(scribble(rng)).status for _ in range(40)]
+    unsure = [status for status in statuses if "unsure" in status]
+    assert len(unsure) >= 0.6 * len(statuses)
+
+
+def test_palette_image_is_read(classifier, tmp_path):
+    drawing = Image.new("P", (200, 200), 0)
+    drawing.putpalette([255, 255, 255, 0, 0, 0] + [0] * 762)  # colour 0 white, colour 1 black
+    drawing.paste(1, (95, 30, 110, 170))  # a 1: one upright bar
+    path = tmp_path / "palette.png"
+    drawing.save(path)
+    assert classifier.predict(path).label == 1
