@@ -1,4 +1,7 @@
-"""Digits drawn as pen strokes on a sketchpad-sized canvas, in the forms Gradio sends."""
+"""Simple digits drawn with a round pen on a sketchpad-sized transparent layer.
+
+benchmarks/drawing.py turns such a layer into the other forms Gradio sends (as_sketchpad, flatten).
+"""
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -25,15 +28,3 @@ def draw_digit(digit: int, width: int = 20, size: int = 500, top_left=(150, 150)
         for x, y in (points[0], points[-1]):
             pen.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill=(0, 0, 0, 255))
     return np.asarray(layer).copy()
-
-
-def flatten_on_white(layer: np.ndarray) -> np.ndarray:
-    """What Gradio's sketchpad sends as the composite: the RGBA layer flattened on white, RGB."""
-    white = Image.new("RGBA", (layer.shape[1], layer.shape[0]), "white")
-    return np.asarray(Image.alpha_composite(white, Image.fromarray(layer)).convert("RGB")).copy()
-
-
-def sketchpad_value(layer: np.ndarray) -> dict:
-    """A Gradio 6 Sketchpad value (type="numpy") holding one stroke layer."""
-    background = np.full(layer.shape, 255, np.uint8)
-    return {"background": background, "layers": [layer], "composite": flatten_on_white(layer)}

@@ -7,7 +7,8 @@ from PIL import Image
 from model.canvas import InvalidImage, canvas_to_pixels, canvas_to_tensor
 from model.config import PreprocessConfig
 
-from tests.drawings import draw_digit, flatten_on_white, sketchpad_value
+from benchmarks.drawing import as_sketchpad, flatten
+from tests.drawings import draw_digit
 
 PRE = PreprocessConfig()
 
@@ -64,12 +65,12 @@ def test_mnist_digit_passes_through_nearly_unchanged(mnist_sample):
 
 def test_transparent_layer_composite_and_inverted_image_agree(tmp_path):
     layer = draw_digit(4, width=30)
-    composite = flatten_on_white(layer)
+    composite = flatten(layer)
     inverted = 255 - composite
     path = tmp_path / "four.png"
     Image.fromarray(composite).save(path)
     forms = {
-        "sketchpad": sketchpad_value(layer),
+        "sketchpad": as_sketchpad(layer),
         "layer": layer,
         "composite": composite,
         "composite only": {"background": None, "layers": [], "composite": composite},
@@ -89,7 +90,7 @@ def test_transparent_layer_composite_and_inverted_image_agree(tmp_path):
     [
         None,
         {"background": None, "layers": [], "composite": None},
-        sketchpad_value(np.zeros((800, 800, 4), np.uint8)),
+        as_sketchpad(np.zeros((800, 800, 4), np.uint8)),
         np.full((800, 800, 3), 255, np.uint8),
         np.zeros((800, 800), np.uint8),
         Image.new("RGBA", (800, 800), (0, 0, 0, 0)),
@@ -103,7 +104,7 @@ def test_empty_canvas_is_no_digit(blank):
 def test_a_dot_is_no_digit():
     layer = np.zeros((800, 800, 4), np.uint8)
     layer[400:408, 400:408, 3] = 255  # one touch of a thin pen
-    assert canvas_to_pixels(sketchpad_value(layer), PRE) is None
+    assert canvas_to_pixels(as_sketchpad(layer), PRE) is None
 
 
 def test_unreadable_input_says_why(tmp_path):

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.drawings import draw_digit, flatten_on_white
+from benchmarks.drawing import flatten
+from tests.drawings import draw_digit
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -24,7 +25,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def images(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("images")
     for digit in (1, 4, 7):
-        Image.fromarray(flatten_on_white(draw_digit(digit))).save(folder / f"digit_{digit}.png")
+        Image.fromarray(flatten(draw_digit(digit))).save(folder / f"digit_{digit}.png")
     Image.new("RGB", (400, 400), "white").save(folder / "blank.png")
     (folder / "notes.txt").write_text("not an image, and not listed from a folder")
     return folder
