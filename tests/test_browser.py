@@ -17,6 +17,9 @@ from tests.app_server import running_app
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# No sandbox (CI runs as root), no GPU, and no calls home: the test machine has no network.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 DRAWN = (7, 2, 4, 0)  # digits the test draws stroke by stroke
 
 
@@ -31,7 +34,7 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: run `make chromium` (Debian's chromium package).")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
 
