@@ -94,10 +94,19 @@ def test_a_new_page_prompts_to_draw_and_draws_at_once(page: Page):
     page.screenshot(path=ARTIFACTS / "empty.png")
 
 
+def wait_for_answers(page: Page) -> None:
+    """Waits until no answer is on its way: a digit drawn in several strokes is read after each,
+    and the answer to an earlier stroke can show before the last stroke's is in."""
+    page.wait_for_timeout(500)
+    expect(page.locator("#status")).not_to_contain_text(re.compile(r"\d\.\ds"), timeout=15_000)
+
+
 def test_drawn_digits_are_recognised_then_cleared(page: Page):
     for digit in DRAWN:
         draw(page, digit)
         expect(page.locator("#status")).to_contain_text(f"It's a {digit}", timeout=15_000)
+        wait_for_answers(page)
+        expect(page.locator("#status")).to_contain_text(f"It's a {digit}")
         expect(page.locator("#probabilities")).to_contain_text("%")
         page.screenshot(path=ARTIFACTS / f"drawn_{digit}.png")
         clear(page)
