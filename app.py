@@ -8,7 +8,6 @@ functions it wires up live in model/views.py.
 """
 
 import argparse
-import json
 import os
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from model.canvas import MAX_PIXELS  # noqa: E402
 from model.classifier import DigitClassifier  # noqa: E402
 from model.views import DRAW_PROMPT, Views  # noqa: E402
 from model.config import ModelConfig  # noqa: E402
-from model.weights import DEFAULT_WEIGHTS, WeightsError, config_path  # noqa: E402
+from model.weights import DEFAULT_WEIGHTS, WeightsError, config_path, read_config  # noqa: E402
 
 # Gradio decodes uploaded canvases before our handler sees them. Pillow refuses to decode an
 # image of more than twice this many pixels, so a small file that unpacks to gigabytes (a
@@ -91,11 +90,6 @@ are given one width, so the size, place and pen of a drawing matter little.
 The README has the training recipe, the robustness and latency figures
 and the API; `weights/README.md` is the model card.
 """
-
-
-def read_config(weights: Path) -> ModelConfig | None:
-    path = config_path(weights)
-    return ModelConfig.from_dict(json.loads(path.read_text())) if path.is_file() else None
 
 
 def build_demo(weights: Path = DEFAULT_WEIGHTS) -> gr.Blocks:
@@ -178,7 +172,7 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS) -> gr.Blocks:
                 api_visibility="private", concurrency_limit=2, concurrency_id="draw",
             )
         with gr.Accordion("About", open=False):
-            gr.Markdown(about_markdown(views.classifier.config, read_config(BASELINE_WEIGHTS)))
+            gr.Markdown(about_markdown(views.classifier.config, read_config(BASELINE_WEIGHTS) if config_path(BASELINE_WEIGHTS).is_file() else None))
 
         # The API: /predict takes a sketchpad value or an image file. The components are hidden;
         # they only give the endpoint its types.

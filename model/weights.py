@@ -32,6 +32,11 @@ def config_path(weights_path: Path) -> Path:
     return Path(weights_path).with_suffix(".json")
 
 
+def read_config(weights_path: Path) -> ModelConfig:
+    """The config beside a weights file; raises ValueError, KeyError or TypeError if malformed."""
+    return ModelConfig.from_dict(json.loads(config_path(weights_path).read_text()))
+
+
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -54,7 +59,7 @@ def load_model(path: Path = DEFAULT_WEIGHTS) -> tuple[BiLSTMClassifier, ModelCon
         if not file.is_file():
             raise WeightsError(path, f"{file.name} is missing")
     try:
-        config = ModelConfig.from_dict(json.loads(config_path(path).read_text()))
+        config = read_config(path)
     except (ValueError, KeyError, TypeError) as error:
         raise WeightsError(path, f"{config_path(path).name} is not a valid config ({error})")
     if sha256_of(path) != config.sha256:
