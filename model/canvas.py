@@ -183,18 +183,29 @@ def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | N
     height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
     if max(height, width) < preprocess.min_extent * max(ink.shape):
         return None
-    mask = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
     # Give the strokes their width at `supersample` times the box's resolution, with a margin
     # so that thickening is not clipped, then fit the ink's longer side to the box.
     work_scale = preprocess.box_size * preprocess.supersample / max(height, width)
     work_size = (max(1, round(width * work_scale)), max(1, round(height * work_scale)))
-    coverage = Image.fromarray(mask.astype(np.uint8) * 255).resize(work_size, Image.Resampling.BOX)
+    box = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)  # the ink's bounding box
+    if work_scale > 1:
+        # A small scan holds its strokes' shape in the ink levels between its pixels:
+        # interpolate those, then threshold, rather than enlarging thresholded blocks.
+        levels = Image.fromarray(ink.astype(np.float32), "F").resize(work_size, Image.Resampling.BICUBIC, box=box)
+        strokes = torch.from_numpy(np.asarray(levels) >= preprocess.ink_threshold).float()
+    else:
+        coverage = np.asarray(
+            Image.fromarray(mask.astype(np.uint8) * 255).crop(box).resize(work_size, Image.Resampling.BOX)
+        )
+        # Any cell the ink touches (over a tenth of it; any touch for hairlines on a huge
+        # image) is ink, so strokes thinner than a cell survive the reduction; their width
+        # is set right below.
+        strokes = torch.from_numpy(coverage > (25 if coverage.max() > 25 else 0)).float()
+    if not strokes.any():  # ink too faint or too fine to survive the resampling
+        return None
     target_width = preprocess.stroke_width * preprocess.supersample
     margin = int(target_width) + 2
-    # Any cell the ink touches (over a tenth of it) is ink, so strokes thinner than a cell
-    # survive the reduction; their width is set right below.
-    strokes = torch.from_numpy(np.asarray(coverage) > 25).float()
     strokes = F.pad(strokes, (margin, margin, margin, margin))[None, None]  # (1, 1, h, w)
     strokes = _set_stroke_width(strokes, target_width)[0, 0].numpy()
     return _place_by_centre_of_mass(_fit_to_box(strokes, preprocess.box_size), preprocess.frame_size)

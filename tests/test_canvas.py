@@ -31,14 +31,37 @@ def pixels(image) -> np.ndarray:
 )
 def test_same_digit_drawn_differently_gives_nearly_the_same_input(digit, width, size, top_left):
     reference = pixels(draw_digit(digit, width=20, size=500))
-    variant = pixels(draw_digit(digit, width=width, size=size, top_left=top_left))
-    # Like MNIST, the centre of mass is placed to the nearest pixel, so allow a 1-pixel shift.
-    aligned = min(
+    aligned = aligned_to(pixels(draw_digit(digit, width=width, size=size, top_left=top_left)), reference)
+    assert np.abs(aligned - reference).mean() < 0.04
+    assert np.corrcoef(aligned.ravel(), reference.ravel())[0, 1] > 0.9
+
+
+def test_hairline_on_a_huge_image_is_read_like_a_pen_stroke():
+    reference = pixels(draw_digit(7, width=20, size=500))
+    hairline = pixels(draw_digit(7, width=1, size=2400, top_left=(300, 300), canvas=3000))
+    assert np.abs(aligned_to(hairline, reference) - reference).mean() < 0.04
+
+
+def aligned_to(variant: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Like MNIST, the centre of mass is placed to the nearest pixel: undo a 1-pixel shift."""
+    return min(
         (np.roll(variant, (dy, dx), axis=(0, 1)) for dy in (-1, 0, 1) for dx in (-1, 0, 1)),
         key=lambda shifted: np.abs(shifted - reference).mean(),
     )
-    assert np.abs(aligned - reference).mean() < 0.04
-    assert np.corrcoef(aligned.ravel(), reference.ravel())[0, 1] > 0.9
+
+
+def test_low_resolution_scan_keeps_the_shape_between_its_pixels(mnist_sample):
+    """A 10x10 scan is enlarged from its ink levels, not as blocks: its input stays close to
+    the full digit's, closer than the same scan enlarged blockwise before it is handed over."""
+    scan_errors, block_errors = [], []
+    for image in mnist_sample[0][:40]:
+        reference = pixels(image)
+        scan = np.asarray(Image.fromarray(image).resize((10, 10), Image.Resampling.BOX))
+        blocks = np.asarray(Image.fromarray(scan).resize((200, 200), Image.Resampling.NEAREST))
+        scan_errors.append(np.abs(aligned_to(pixels(scan), reference) - reference).mean())
+        block_errors.append(np.abs(aligned_to(pixels(blocks), reference) - reference).mean())
+    assert np.mean(scan_errors) < 0.06
+    assert np.mean(scan_errors) < 0.8 * np.mean(block_errors)
 
 
 def test_stroke_width_is_normalised_to_mnist_like_ink():
