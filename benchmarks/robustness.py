@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
 from model.canvas import canvas_to_pixels, ink_map, normalize
@@ -33,7 +32,7 @@ from model.weights import DEFAULT_WEIGHTS, WeightsError, load_model
 
 from .drawing import as_sketchpad, centre_line, draw_strokes, flatten, invert
 
-SIZES = {"small": 0.2, "medium": 0.5, "large": 0.85}  # the ink's longer side / canvas side
+SIZES = {"small": 0.2, "quarter": 0.25, "third": 0.33, "medium": 0.5, "large": 0.85}  # ink's side / canvas's
 WIDTHS = {"thin": 8, "medium": 25, "marker": 70}  # brush width in pixels of an 800 px canvas
 # Where the drawing sits: (down, right) directions; the drawing goes as far as fits that way.
 PLACES = {"centre": (0, 0), "top-left corner": (-1, -1), "right edge": (0, 1), "bottom-right corner": (1, 1)}
@@ -43,6 +42,7 @@ FORMS = {
     "flattened": flatten,  # the composite alone, black on white RGB
     "inverted": lambda layer: invert(flatten(layer)),  # white ink on black
 }
+LOW_RES = 12  # side of the coarse copies of MNIST scans: the digit spans 9 pixels, as in UCI's 8
 SYSTEMS = ("shipped + ours", "seed + ours", "seed + naive", "shipped + naive")
 
 
@@ -67,7 +67,10 @@ def conditions() -> dict[str, list[Condition]]:
     """Condition groups: one factor at a time around the grid of sizes and widths."""
     diagonal = [("small", "thin"), ("medium", "medium"), ("large", "marker")]
     return {
-        "size x stroke width (centred, layer)": [Condition(s, w) for s in SIZES for w in WIDTHS],
+        "size x stroke width (centred, layer)": [
+            Condition(s, w) for s in ("small", "medium", "large") for w in WIDTHS
+        ],
+        "a marker on smaller digits (centred, layer)": [Condition(s, "marker") for s in ("quarter", "third")],
         "position (medium stroke, layer)": [
             Condition(s, "medium", place) for s in ("small", "medium") for place in PLACES if place != "centre"
         ],
@@ -177,17 +180,20 @@ def uci_digits():
     """Scikit-learn's copy of the UCI optical digits test set, or None without scikit-learn.
 
     1,797 digits by 13 writers outside MNIST, scanned from NIST forms at 32x32, size-normalised
-    to fill the box, and stored as 8x8 counts of ink pixels (0-16). Returned upsampled back to
-    (N, 32, 32) floats in [0, 1], white on black, with labels (N,).
+    to fill the box, and stored as 8x8 counts of ink pixels (0-16). Returned as they are:
+    (N, 8, 8) floats in [0, 1], white on black, with labels (N,).
     """
     try:
         from sklearn.datasets import load_digits
     except ImportError:
         return None
     digits = load_digits()
-    blocks = torch.from_numpy(digits.images / 16.0).float()[:, None]  # (N, 1, 8, 8)
-    scans = F.interpolate(blocks, size=(32, 32), mode="bilinear", align_corners=False)[:, 0]
-    return scans.numpy(), torch.from_numpy(digits.target)
+    return (digits.images / 16.0).astype(np.float32), torch.from_numpy(digits.target)
+
+
+def low_resolution(images: np.ndarray) -> np.ndarray:
+    """(N, 28, 28) scans in [0, 1] -> (N, LOW_RES, LOW_RES), area-filtered as a coarse scanner would."""
+    return np.stack([np.asarray(Image.fromarray(image).resize((LOW_RES, LOW_RES), Image.Resampling.BOX)) for image in images])
 
 
 def scanned_pixels(scans: np.ndarray, preprocesses: tuple) -> np.ndarray:
@@ -241,12 +247,15 @@ def main(argv=None) -> None:
     pixels = convert_all(Job(all_conditions, preprocesses, args.canvas), images, args.workers)
     seconds = time.perf_counter() - started
 
-    scanned = {f"MNIST test digits as scanned (28x28, n={len(images)})": (images, labels)}
+    scanned = {
+        f"MNIST test digits as scanned (28x28, n={len(images)})": (images, labels),
+        f"the same, scanned coarsely ({LOW_RES}x{LOW_RES})": (low_resolution(images), labels),
+    }
     uci = uci_digits()
     if uci is None:
         print("No UCI digits row: scikit-learn, which ships them, is not installed.", file=sys.stderr)
     else:
-        scanned[f"UCI digits, 13 other writers (8x8 upsampled, n={len(uci[0])})"] = uci
+        scanned[f"UCI digits, 13 other writers (8x8 scans, n={len(uci[0])})"] = uci
     scanned_rows = {
         name: evaluate(models, scanned_pixels(scans, preprocesses), preprocesses, truth)
         for name, (scans, truth) in scanned.items()
