@@ -172,7 +172,8 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS) -> gr.Blocks:
                 api_visibility="private", concurrency_limit=2, concurrency_id="draw",
             )
         with gr.Accordion("About", open=False):
-            gr.Markdown(about_markdown(views.classifier.config, read_config(BASELINE_WEIGHTS) if config_path(BASELINE_WEIGHTS).is_file() else None))
+            baseline = read_config(BASELINE_WEIGHTS) if config_path(BASELINE_WEIGHTS).is_file() else None
+            gr.Markdown(about_markdown(views.classifier.config, baseline))
 
         # The API: /predict takes a sketchpad value or an image file. The components are hidden;
         # they only give the endpoint its types.

@@ -188,16 +188,16 @@ def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | N
     # so that thickening is not clipped, then fit the ink's longer side to the box.
     work_scale = preprocess.box_size * preprocess.supersample / max(height, width)
     work_size = (max(1, round(width * work_scale)), max(1, round(height * work_scale)))
-    box = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)  # the ink's bounding box
     if work_scale > 1:
         # A small scan holds its strokes' shape in the ink levels between its pixels:
         # interpolate those, then threshold, rather than enlarging thresholded blocks.
-        levels = Image.fromarray(ink.astype(np.float32), "F").resize(work_size, Image.Resampling.BICUBIC, box=box)
+        box = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)  # the ink's bounding box
+        levels = Image.fromarray(np.asarray(ink, np.float32), "F")
+        levels = levels.resize(work_size, Image.Resampling.BICUBIC, box=box)
         strokes = torch.from_numpy(np.asarray(levels) >= preprocess.ink_threshold).float()
     else:
-        coverage = np.asarray(
-            Image.fromarray(mask.astype(np.uint8) * 255).crop(box).resize(work_size, Image.Resampling.BOX)
-        )
+        mask = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        coverage = np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).resize(work_size, Image.Resampling.BOX))
         # Any cell the ink touches (over a tenth of it; any touch for hairlines on a huge
         # image) is ink, so strokes thinner than a cell survive the reduction; their width
         # is set right below.
