@@ -18,6 +18,7 @@ import torch
 
 from model.canvas import canvas_to_pixels, frame_digit, ink_map, normalize
 from model.classifier import DigitClassifier
+from model.paths import DATA_DIR
 from model.data import load_mnist
 from model.weights import DEFAULT_WEIGHTS
 
@@ -45,7 +46,7 @@ def timings_ms(step, inputs: list, runs: int) -> np.ndarray:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="the model to time")
-    parser.add_argument("--data-dir", default="../shared/data", help="folder holding MNIST")
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="folder holding MNIST")
     parser.add_argument("--runs", type=int, default=200, help="timed calls per measurement")
     parser.add_argument("--canvas", type=int, default=800, help="canvas side in pixels")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's own choice)")

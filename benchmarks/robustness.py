@@ -2,15 +2,19 @@
 
 Each digit is re-drawn with a round pen (benchmarks/drawing.py) at several sizes, places and
 stroke widths, and handed over as the app gets it: the sketchpad value with its transparent
-stroke layer, the flattened composite alone, or inverted (white ink on black). Four systems
-read every canvas:
+stroke layer, the flattened composite alone, or inverted (white ink on black). Then other
+people's handwriting: the validation parts of the pen trajectories (drawn on a sketchpad
+canvas), the optdigits form scans and USPS (model/sources.py), which no model trained on.
+Five systems read every input:
 
-    shipped + ours    the shipped weights after model.canvas's MNIST-style conversion
-    seed + ours       the tutorial's recipe, same conversion
-    seed + naive      the tutorial's recipe after resizing the whole canvas to 28x28
-    shipped + naive   the shipped weights after the same naive resize
+    shipped + ours     the shipped weights after model.canvas's MNIST-style conversion
+    mnist-only + ours  the previous shipped weights, trained on MNIST alone, same conversion
+    seed + ours        the tutorial's recipe, same conversion
+    seed + naive       the tutorial's recipe after resizing the whole canvas to 28x28
+    shipped + naive    the shipped weights after the same naive resize
 
-    python -m benchmarks.robustness [--count 500] [--weights FILE] [--seed-weights FILE] [--json FILE]
+    python -m benchmarks.robustness [--count 500] [--weights FILE] [--mnist-only-weights FILE]
+                                     [--seed-weights FILE] [--json FILE]
 """
 
 import argparse
@@ -28,7 +32,9 @@ from PIL import Image, ImageDraw
 
 from model.canvas import canvas_to_pixels, ink_map, normalize
 from model.data import load_mnist
-from model.weights import DEFAULT_WEIGHTS, WeightsError, load_model
+from model.paths import DATA_DIR, DEFAULT_WEIGHTS, MNIST_ONLY_WEIGHTS, SEED_WEIGHTS
+from model.sources import validation_sets
+from model.weights import WeightsError, load_model
 
 from .drawing import as_sketchpad, centre_line, draw_strokes, flatten, invert
 
@@ -43,7 +49,13 @@ FORMS = {
     "inverted": lambda layer: invert(flatten(layer)),  # white ink on black
 }
 LOW_RES = 12  # side of the coarse copies of MNIST scans: the digit spans 9 pixels, as in UCI's 8
-SYSTEMS = ("shipped + ours", "seed + ours", "seed + naive", "shipped + naive")
+SYSTEMS = ("shipped + ours", "mnist-only + ours", "seed + ours", "seed + naive", "shipped + naive")
+# Validation parts of other handwriting, by their name in model.sources, and how each is shown.
+OTHER_WRITERS = {
+    "pen writers": "pen trajectories of 5 held-out writers, drawn on 560 px canvases",
+    "optdigits": "optdigits form scans, validation part (32x32)",
+    "usps": "USPS envelope scans, held-out part (16x16)",
+}
 
 
 @dataclass(frozen=True)
@@ -139,7 +151,7 @@ def accuracy(network, preprocess, pixels: np.ndarray, labels: torch.Tensor) -> f
 
 def load_models(args) -> dict[str, tuple]:
     models = {}
-    for name, path in (("shipped", args.weights), ("seed", args.seed_weights)):
+    for name, path in (("shipped", args.weights), ("mnist-only", args.mnist_only_weights), ("seed", args.seed_weights)):
         try:
             models[name] = load_model(path)
         except WeightsError as error:
@@ -163,7 +175,28 @@ def evaluate(models, pixels: np.ndarray, preprocesses: tuple, labels) -> dict[st
     return results
 
 
-def markdown_table(scanned: dict[str, dict], drawn: dict[str, dict], groups) -> str:
+def other_writers(models, data_dir) -> dict[str, dict]:
+    """Each model on the validation parts of other handwriting, converted by our conversion."""
+    rows = {}
+    by_preprocess = {}
+    for name, (_, config) in models.items():
+        if config.preprocess not in by_preprocess:
+            by_preprocess[config.preprocess] = validation_sets(data_dir, config.preprocess)
+    for source, title in OTHER_WRITERS.items():
+        results = {}
+        for system in SYSTEMS:
+            model_name, conversion = system.split(" + ")
+            if model_name not in models or conversion == "naive":
+                results[system] = None
+                continue
+            network, config = models[model_name]
+            pixels, labels = by_preprocess[config.preprocess][source]
+            results[system] = accuracy(network, config.preprocess, pixels.numpy(), labels)
+        rows[f"{title}, n={len(labels)}"] = results
+    return rows
+
+
+def markdown_table(scanned: dict[str, dict], drawn: dict[str, dict], groups, others: dict[str, dict]) -> str:
     def cells(results):
         return " | ".join("n/a" if v is None else f"{v:.1%}" for v in results.values())
 
@@ -173,6 +206,8 @@ def markdown_table(scanned: dict[str, dict], drawn: dict[str, dict], groups) -> 
     for group, members in groups.items():
         lines.append(f"| **drawn: {group}** |" + " |" * len(SYSTEMS))
         lines += [f"| {c.name} | {cells(drawn[c.name])} |" for c in members]
+    lines.append("| **other writers, validation parts, our conversion only** |" + " |" * len(SYSTEMS))
+    lines += [f"| {name} | {cells(results)} |" for name, results in others.items()]
     return "\n".join(lines)
 
 
@@ -222,11 +257,10 @@ def example_sheet(pixels: np.ndarray, all_conditions, columns: int = 10) -> Imag
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="the shipped model")
-    parser.add_argument(
-        "--seed-weights", type=Path, default=DEFAULT_WEIGHTS.with_name("seed.safetensors"),
-        help="the tutorial-recipe model to compare with",
-    )
-    parser.add_argument("--data-dir", default="../shared/data", help="folder holding MNIST")
+    parser.add_argument("--mnist-only-weights", type=Path, default=MNIST_ONLY_WEIGHTS,
+                        help="the previous shipped model, trained on MNIST alone")
+    parser.add_argument("--seed-weights", type=Path, default=SEED_WEIGHTS, help="the tutorial-recipe model")
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="folder holding MNIST and handwriting/")
     parser.add_argument("--count", type=int, default=500, help="MNIST test digits to draw")
     parser.add_argument("--canvas", type=int, default=800, help="canvas side in pixels")
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="processes that draw")
@@ -261,11 +295,12 @@ def main(argv=None) -> None:
         for name, (scans, truth) in scanned.items()
     }
     drawn = {c.name: evaluate(models, pixels[:, i], preprocesses, labels) for i, c in enumerate(all_conditions)}
+    others = other_writers(models, args.data_dir)
 
     print(f"{len(images)} MNIST test digits, each drawn on a {args.canvas}x{args.canvas} canvas "
           f"under {len(all_conditions)} conditions (drawn and converted in {seconds:.0f} s).\n")
-    print(markdown_table(scanned_rows, drawn, groups))
-    for system in ("shipped + ours", "seed + ours"):
+    print(markdown_table(scanned_rows, drawn, groups, others))
+    for system in ("shipped + ours", "mnist-only + ours", "seed + ours"):
         scored = {name: r[system] for name, r in drawn.items() if r[system] is not None}
         if scored:
             worst = min(scored, key=scored.get)
@@ -273,7 +308,8 @@ def main(argv=None) -> None:
     if args.examples:
         example_sheet(pixels, all_conditions).save(args.examples)
     if args.json:
-        args.json.write_text(json.dumps({"count": len(images), "canvas": args.canvas, "scanned": scanned_rows, "drawn": drawn}, indent=2))
+        args.json.write_text(json.dumps({"count": len(images), "canvas": args.canvas, "scanned": scanned_rows, "drawn": drawn,
+                                              "other writers": others}, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Chooses the top-probability threshold under which the app says the model is unsure.
 
-Validation data: MNIST test digits the robustness benchmark does not use, re-drawn as pen
-strokes on the sketchpad at random sizes, places and widths, plus random scribbles that are
-no digit at all. The threshold is the lowest one at which the predictions kept as "sure" are
-at least --target accurate; the table shows what each threshold would flag.
+Validation drawings only, never a test split: the held-out pen writers' digits drawn on a
+sketchpad canvas, MNIST's held-out training digits re-drawn as pen strokes at random sizes,
+places and widths, and random scribbles that are no digit at all. The threshold is the lowest
+one at which the predictions kept as "sure" are at least --target accurate; the table shows
+what each threshold would flag.
 
     python -m benchmarks.unsure_threshold [--count 1000] [--write]
 """
@@ -15,11 +16,16 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from benchmarks.drawing import as_sketchpad, draw_digit
+from model.calibration import choose_unsure_threshold
 from model.classifier import DigitClassifier
-from model.data import load_mnist
-from model.weights import DEFAULT_WEIGHTS, config_path
+from model.converted import pen_canvas
+from model.data import PENDIGITS_FILE, handwriting_path, load_mnist, read_pendigits
+from model.paths import DATA_DIR, DEFAULT_WEIGHTS
+from model.sources import PEN_VALIDATION_WRITERS, mnist_validation_mask
+from model.weights import config_path
 
-FIRST_DIGIT = 5000  # the robustness benchmark reads test digits from the start of the split
+CANDIDATES = np.arange(0.30, 0.96, 0.05)
+DRAWING_SEED = 3  # neither the training nor the validation drawings' seed
 
 
 def scribble(rng: np.random.Generator, canvas: int = 800) -> dict:
@@ -39,41 +45,49 @@ def random_drawing(digit, rng: np.random.Generator) -> np.ndarray:
     return draw_digit(digit, size=size, width=width, offset=offset)
 
 
-def top_probabilities(classifier, drawings) -> tuple[np.ndarray, np.ndarray]:
-    """(N,) top probability and (N,) label of each drawing that reads as a digit."""
-    predictions = [classifier.predict(d) for d in drawings]
-    kept = [p for p in predictions if p.label is not None]
-    return np.array([p.probabilities.max() for p in kept]), np.array([p.label for p in kept])
+def validation_drawings(data_dir, count: int, rng: np.random.Generator) -> tuple[list, list[int]]:
+    """`count` held-out pen digits and `count` held-out MNIST digits, drawn; and their labels."""
+    pen = [d for d in read_pendigits(handwriting_path(data_dir, PENDIGITS_FILE)) if d.writer in PEN_VALIDATION_WRITERS]
+    picked = rng.choice(len(pen), size=min(count, len(pen)), replace=False)
+    drawings = [pen_canvas(pen[i], rng) for i in picked]
+    labels = [pen[i].label for i in picked]
+    images, mnist_labels = load_mnist(data_dir, train=True)
+    held_out = np.flatnonzero(mnist_validation_mask(len(images)).numpy())[:count]
+    drawings += [as_sketchpad(random_drawing(images[i].numpy(), rng)) for i in held_out]
+    return drawings, labels + mnist_labels[held_out].tolist()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--weights", default=DEFAULT_WEIGHTS, help="safetensors file")
-    parser.add_argument("--data-dir", default="../shared/data", help="where MNIST is")
-    parser.add_argument("--count", type=int, default=1000, help="drawn digits, and a fifth as many scribbles")
+    parser.add_argument("--data-dir", default=DATA_DIR, help="where MNIST and handwriting/ are")
+    parser.add_argument("--count", type=int, default=1000, help="drawn digits of each source, and a fifth as many scribbles")
     parser.add_argument("--target", type=float, default=0.995, help="accuracy of the sure predictions")
     parser.add_argument("--write", action="store_true", help="store the threshold in the weights' config")
     args = parser.parse_args()
 
     classifier = DigitClassifier(args.weights)
-    rng = np.random.default_rng(0)
-    images, labels = load_mnist(args.data_dir, train=False)
-    picked = range(FIRST_DIGIT, FIRST_DIGIT + args.count)
-    drawings = [as_sketchpad(random_drawing(images[i].numpy(), rng)) for i in picked]
-    digit_top, digit_labels = top_probabilities(classifier, drawings)
-    correct = digit_labels == labels[list(picked)].numpy()[: len(digit_labels)]
-    scribble_top, _ = top_probabilities(classifier, [scribble(rng) for _ in range(args.count // 5)])
+    rng = np.random.default_rng(DRAWING_SEED)
+    drawings, labels = validation_drawings(args.data_dir, args.count, rng)
+    predictions = [classifier.predict(d) for d in drawings]
+    top = [None if p.label is None else float(p.probabilities.max()) for p in predictions]
+    predicted = [p.label for p in predictions]
+    read = np.array([t is not None for t in top])
+    digit_top = np.array([t for t in top if t is not None])
+    correct = np.array([y == t for y, t in zip(predicted, labels) if y is not None])
+    scribbles = [classifier.predict(scribble(rng)) for _ in range(args.count // 5)]
+    scribble_top = np.array([p.probabilities.max() for p in scribbles if p.label is not None])
 
-    print(f"{len(digit_top)} drawn digits, accuracy {correct.mean():.4f}; {len(scribble_top)} scribbles")
+    print(f"{len(drawings)} drawn digits ({(~read).sum()} read as no digit), accuracy {correct.mean():.4f}; "
+          f"{len(scribble_top)} scribbles read as a digit")
     print("threshold  digits flagged  sure accuracy  errors flagged  scribbles flagged")
-    chosen = None
-    for threshold in np.arange(0.30, 0.96, 0.05):
+    for threshold in CANDIDATES:
         sure = digit_top >= threshold
         sure_accuracy = correct[sure].mean() if sure.any() else 1.0
-        if chosen is None and sure_accuracy >= args.target:
-            chosen = round(float(threshold), 2)
+        errors_flagged = (~sure[~correct]).mean() if (~correct).any() else 0.0
         print(f"{threshold:9.2f}  {1 - sure.mean():14.3f}  {sure_accuracy:13.4f}  "
-              f"{(~sure[~correct]).mean() if (~correct).any() else 0:14.3f}  {(scribble_top < threshold).mean():17.3f}")
+              f"{errors_flagged:14.3f}  {(scribble_top < threshold).mean():17.3f}")
+    chosen = choose_unsure_threshold(top, predicted, labels, args.target, CANDIDATES)
     print(f"chosen threshold: {chosen}")
     if args.write and chosen is not None:
         path = config_path(args.weights)

@@ -36,7 +36,7 @@ class DigitClassifier:
         inputs = normalize(torch.from_numpy(pixels), self.config.preprocess)[None]  # (1, 28, 28)
         with torch.inference_mode():
             logits, states = self.network.forward_with_states(inputs)
-            probabilities = torch.softmax(logits[0], dim=0).numpy()
+            probabilities = torch.softmax(logits[0] / self.config.temperature, dim=0).numpy()
             label = int(probabilities.argmax())
             explanation = (
                 explain(self.network.head, [s[0] for s in states], label) if with_explanation else None

@@ -15,6 +15,7 @@ from .canvas import InvalidImage, normalize
 from .classifier import DigitClassifier
 from .data import load_mnist
 from .network import predict_labels
+from .paths import DATA_DIR
 from .weights import DEFAULT_WEIGHTS, WeightsError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     predict_parser.add_argument("paths", nargs="+", metavar="PATH")
     predict_parser.set_defaults(run=predict)
     evaluate_parser = commands.add_parser("evaluate", help="accuracy on MNIST's test split")
-    evaluate_parser.add_argument("--data-dir", default="../shared/data", help="where MNIST is, or goes")
+    evaluate_parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where MNIST is, or goes")
     evaluate_parser.set_defaults(run=evaluate)
     for sub in (predict_parser, evaluate_parser):
         sub.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="safetensors file")

@@ -1,15 +1,31 @@
-"""MNIST as in-memory tensors, and augmentation applied to whole batches at once.
+"""The training and validation data: MNIST and three sets of other people's handwriting, read
+as they are stored, and augmentation applied to whole batches at once.
 
-Per-sample PIL transforms were the tutorial's bottleneck; here one batch of images is
-warped, distorted and thickened by a few tensor operations.
+- MNIST: 28x28 scans (torchvision's files).
+- Pen trajectories (UCI pendigits): each digit as the strokes a stylus drew, with its writer.
+- Form scans (UCI optdigits): 32x32 bitmaps, 0 paper and 1 ink.
+- USPS: 16x16 gray envelope scans (torchvision's reader).
+
+The data folder holds MNIST; the other sets are in its `handwriting` folder. How these become
+the app's inputs is model/converted.py's job. Per-sample PIL transforms were the tutorial's
+bottleneck; here one batch of images is warped, distorted and thickened by a few tensor
+operations.
 """
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
-from torchvision.datasets import MNIST
+from torchvision.datasets import MNIST, USPS
+
+from .config import Augmentation
+from .paths import HANDWRITING_DIR_NAME
+
+PENDIGITS_FILE = "pendigits-orig.tra"
+OPTDIGITS_FILES = {"train": "optdigits-orig.tra", "validation": "optdigits-orig.cv"}
 
 
 def load_mnist(data_dir: str, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -21,17 +37,72 @@ def load_mnist(data_dir: str, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
     return dataset.data.float() / 255.0, dataset.targets.clone()
 
 
-@dataclass(frozen=True)
-class Augmentation:
-    """How far each random change may go; zero turns a change off."""
+def handwriting_path(data_dir: Path, name: str) -> Path:
+    return Path(data_dir) / HANDWRITING_DIR_NAME / name
 
-    rotate_degrees: float = 0.0
-    shear: float = 0.0  # horizontal shear factor, as slanted handwriting has
-    scale: float = 0.0  # relative change of size
-    aspect: float = 0.0  # relative change of width against height
-    shift: float = 0.0  # pixels
-    elastic: float = 0.0  # pixels of smooth random displacement
-    thickness: float = 0.0  # 1 blends fully towards a 3x3 dilation or erosion
+
+@dataclass(frozen=True)
+class PenDigit:
+    """One digit as written with a stylus: strokes of (x, y) points, y pointing down."""
+
+    strokes: tuple[np.ndarray, ...]  # each (K, 2) float, in tablet units
+    label: int
+    writer: int
+
+
+def read_pendigits(path: Path) -> list[PenDigit]:
+    """A UNIPEN file: `.SEGMENT` starts a digit, `.COMMENT label writer item`, then
+    `.PEN_DOWN` / points / `.PEN_UP` for each stroke. Tablet y points up; we flip it."""
+    digits, strokes, stroke, label, writer = [], [], None, None, None
+
+    def finish_digit():
+        if label is not None and strokes:
+            digits.append(PenDigit(tuple(strokes), label, writer))
+
+    for line in Path(path).read_text().splitlines():
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == ".SEGMENT":
+            finish_digit()
+            strokes, label, writer = [], None, None
+        elif words[0] == ".COMMENT" and label is None:
+            label, writer = int(words[1]), int(words[2])
+        elif words[0] == ".PEN_DOWN":
+            stroke = []
+        elif words[0] == ".PEN_UP":
+            if stroke:
+                points = np.array(stroke, np.float64)
+                points[:, 1] *= -1
+                strokes.append(points)
+            stroke = None
+        elif stroke is not None:
+            stroke.append((float(words[0]), float(words[1])))
+    finish_digit()
+    return digits
+
+
+def read_optdigits(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A file of 32 lines of 32 `0`/`1` characters per digit, each followed by its label line
+    -> images (N, 32, 32) uint8 (1 is ink) and labels (N,) int64. The text header is skipped."""
+    images, labels, rows = [], [], []
+    for line in Path(path).read_text().splitlines():
+        text = line.strip()
+        if len(text) == 32 and set(text) <= {"0", "1"}:
+            rows.append([int(c) for c in text])
+        elif len(rows) == 32 and text.isdigit():
+            images.append(rows)
+            labels.append(int(text))
+            rows = []
+        else:
+            rows = []  # a header line
+    return np.array(images, np.uint8), np.array(labels, np.int64)
+
+
+def load_usps(data_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """USPS's training part -> images (N, 16, 16) uint8, light ink on black, and labels (N,)."""
+    dataset = USPS(str(Path(data_dir) / HANDWRITING_DIR_NAME), train=True, download=False)
+    return np.asarray(dataset.data, np.uint8), np.asarray(dataset.targets, np.int64)
 
 
 def augment(images: torch.Tensor, aug: Augmentation, generator: torch.Generator) -> torch.Tensor:
@@ -68,3 +139,4 @@ def augment(images: torch.Tensor, aug: Augmentation, generator: torch.Generator)
         target = torch.where(amount > 0, dilated, eroded)
         x = x + amount.abs() * (target - x)
     return x.squeeze(1).clamp(0, 1)
+

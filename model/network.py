@@ -46,8 +46,13 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def predict_labels(model: nn.Module, inputs: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Normalised images (N, rows, cols) -> predicted labels (N,), in eval mode without gradients."""
+def predict_logits(model: nn.Module, inputs: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Normalised images (N, rows, cols) -> logits (N, classes), in eval mode without gradients."""
     model.eval()
     with torch.inference_mode():
-        return torch.cat([model(batch).argmax(1) for batch in inputs.split(batch_size)])
+        return torch.cat([model(batch) for batch in inputs.split(batch_size)])
+
+
+def predict_labels(model: nn.Module, inputs: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Normalised images (N, rows, cols) -> predicted labels (N,)."""
+    return predict_logits(model, inputs, batch_size).argmax(1)

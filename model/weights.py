@@ -14,8 +14,7 @@ from safetensors.torch import load_file, save_file
 
 from .config import ModelConfig
 from .network import BiLSTMClassifier
-
-DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "bilstm.safetensors"
+from .paths import DEFAULT_WEIGHTS
 
 
 class WeightsError(RuntimeError):

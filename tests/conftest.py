@@ -1,5 +1,6 @@
-"""Shared test data: a committed MNIST sample, a tiny MNIST folder, and pen-drawn digits."""
+"""Shared test data: a committed MNIST sample, and a tiny data folder in the project's layout."""
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,8 @@ from model.classifier import DigitClassifier
 from model.weights import DEFAULT_WEIGHTS
 
 SAMPLE = Path(__file__).parent / "data" / "mnist_test_sample.npz"
+# A few digits of each other handwriting set, in the files' own formats.
+HANDWRITING_SAMPLE = Path(__file__).parent / "data" / "handwriting"
 
 @pytest.fixture(scope="session")
 def mnist_sample() -> tuple[np.ndarray, np.ndarray]:
@@ -25,7 +28,8 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 
 @pytest.fixture(scope="session")
 def mnist_dir(tmp_path_factory, mnist_sample) -> Path:
-    """A data folder in torchvision's MNIST layout, holding the sample as both splits."""
+    """A data folder in the project's layout: MNIST in torchvision's layout, holding the sample
+    as both splits, and the handwriting sample."""
     root = tmp_path_factory.mktemp("data")
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True)
@@ -33,6 +37,7 @@ def mnist_dir(tmp_path_factory, mnist_sample) -> Path:
     for split in ("train", "t10k"):
         write_idx(raw / f"{split}-images-idx3-ubyte", images)
         write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
+    shutil.copytree(HANDWRITING_SAMPLE, root / "handwriting")
     return root
 
 

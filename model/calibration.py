@@ -1,0 +1,60 @@
+"""How far the model's probabilities can be trusted, and making them trustworthy.
+
+- Expected calibration error (ECE): the gap between confidence and accuracy, averaged over
+  bins of confidence, weighted by how many predictions fall in each bin.
+- Temperature scaling: one number T that divides the logits before the softmax, fitted on
+  validation data; it changes no prediction, only how sure each one is.
+- The "unsure" threshold: the top probability under which the app says it is unsure.
+"""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ECE_BINS = 15
+
+
+def expected_calibration_error(probabilities: torch.Tensor, labels: torch.Tensor, bins: int = ECE_BINS) -> float:
+    """probabilities (N, classes), labels (N,) -> ECE over `bins` equal-width confidence bins."""
+    confidence, predicted = probabilities.max(1)
+    correct = (predicted == labels).float()
+    edges = torch.linspace(0, 1, bins + 1)
+    which = torch.bucketize(confidence, edges[1:-1], right=True)  # (N,) bin index 0..bins-1
+    error = 0.0
+    for b in range(bins):
+        members = which == b
+        if members.any():
+            error += members.float().mean().item() * abs(correct[members].mean().item() - confidence[members].mean().item())
+    return error
+
+
+def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """The T > 0 that minimises the negative log-likelihood of softmax(logits / T)."""
+    log_t = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200, line_search_fn="strong_wolfe")
+
+    def loss():
+        optimizer.zero_grad()
+        value = F.cross_entropy(logits / log_t.exp(), labels)
+        value.backward()
+        return value
+
+    optimizer.step(loss)
+    return float(log_t.detach().exp())
+
+
+def choose_unsure_threshold(top_probabilities: list[float | None], predicted: list[int | None],
+                            labels: list[int], target: float, candidates: np.ndarray) -> float | None:
+    """The lowest threshold at which the predictions kept as "sure" are `target` accurate.
+
+    Each list has one entry per drawing; None marks a drawing read as "no digit", which is
+    left out together with its label, so that labels stay aligned with their drawings.
+    """
+    kept = [(p, y, t) for p, y, t in zip(top_probabilities, predicted, labels, strict=True) if p is not None]
+    top = np.array([p for p, _, _ in kept])
+    correct = np.array([y == t for _, y, t in kept])
+    for threshold in candidates:
+        sure = top >= threshold
+        if not sure.any() or correct[sure].mean() >= target:
+            return round(float(threshold), 2)
+    return None

@@ -1,0 +1,228 @@
+"""Training and validation images made the way the app makes its inputs.
+
+Every image here is a drawing or a scan sent through the app's own conversion
+(`model.canvas.canvas_to_pixels`), so the network learns from exactly what the app feeds it:
+- pen trajectories are drawn on a sketchpad canvas as a round brush would draw them, at
+  varied sizes, places, pen widths, slants and wobbles, their sparse points joined by a
+  smooth curve;
+- scans (MNIST, optdigits, USPS) are varied a little (turn, slant, aspect, padding, ink
+  polarity) and re-sampled to varied resolutions, as other scanners would have made them.
+
+Converting takes minutes, so each set's result is cached under CACHE_DIR, keyed by its
+source file, the conversion settings, the drawing settings and the seed.
+"""
+
+import hashlib
+import json
+import multiprocessing
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+from .canvas import canvas_to_pixels
+from .config import PreprocessConfig
+from .data import PenDigit
+from .paths import CACHE_DIR
+
+# Bump when the drawing or scan variation below changes, so old caches are not reused.
+DRAWING_VERSION = 1
+
+CANVAS = 560  # the app's sketchpad side, in pixels
+PEN_SIZE = (0.25, 0.85)  # the drawing's longer side, as a fraction of the canvas
+PEN_WIDTH = (6.0, 45.0)  # brush diameter in canvas pixels, at most PEN_MAX_WIDTH of the drawing
+PEN_MAX_WIDTH = 0.2
+TURN_DEGREES = 8.0
+SLANT = 0.3  # horizontal shear factor
+ASPECT = 0.15  # relative change of width against height (log scale)
+WOBBLE = 0.025  # smooth displacement, as a fraction of the drawing's size
+SPLINE_STEPS = 8  # points drawn between two recorded pen points
+SCAN_SIDES = (8, 10, 12, 16, 20, 24, 28, 32)  # resolutions scans are re-sampled to
+
+
+def pen_canvas(digit: PenDigit, rng: np.random.Generator, canvas: int = CANVAS) -> dict:
+    """A pen digit drawn on a sketchpad: the value Gradio hands the app, ink in the layer's alpha."""
+    strokes = _vary_shape([s - s.mean(0) for s in digit.strokes], rng)
+    points = np.concatenate(strokes)
+    low, high = points.min(0), points.max(0)
+    extent = max(float((high - low).max()), 1e-6)
+    size = rng.uniform(*PEN_SIZE) * canvas
+    scale = size / extent
+    width = rng.uniform(PEN_WIDTH[0], max(PEN_WIDTH[0], min(PEN_WIDTH[1], PEN_MAX_WIDTH * size)))
+    margin = width / 2 + 2
+    span = (high - low) * scale
+    origin = np.array([rng.uniform(margin, max(margin, canvas - margin - s)) for s in span])
+    alpha = Image.new("L", (canvas, canvas), 0)
+    pen = ImageDraw.Draw(alpha)
+    for stroke in strokes:
+        path = _smooth_path((stroke - low) * scale + origin)
+        if len(path) > 1:
+            pen.line([tuple(p) for p in path], fill=255, width=round(width), joint="curve")
+        for x, y in (path[0], path[-1]):  # round caps
+            pen.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=255)
+    layer = np.zeros((canvas, canvas, 4), np.uint8)
+    layer[..., 3] = np.asarray(alpha)
+    return {"background": None, "layers": [layer], "composite": None}
+
+
+def _vary_shape(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
+    """Turns, slants, stretches and wobbles the strokes (x right, y down) as a whole."""
+    angle = np.radians(rng.uniform(-TURN_DEGREES, TURN_DEGREES))
+    aspect = np.exp(rng.uniform(-ASPECT, ASPECT))
+    turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    slant = np.array([[1.0, rng.uniform(-SLANT, SLANT)], [0.0, 1.0]])  # x moves with -y
+    stretch = np.diag([aspect, 1 / aspect])
+    matrix = stretch @ slant @ turn
+    points = np.concatenate(strokes)
+    extent = max(float(np.ptp(points, axis=0).max()), 1e-6)
+    # A smooth wobble: two low sine waves in each direction, a few percent of the size.
+    phase, freq = rng.uniform(0, 2 * np.pi, (2, 2)), rng.uniform(1.0, 3.0, (2, 2))
+    varied = []
+    for stroke in strokes:
+        unit = stroke / extent
+        wobble = np.stack(
+            [np.sin(freq[d, 0] * np.pi * unit[:, 1] + phase[d, 0]) + np.sin(freq[d, 1] * np.pi * unit[:, 0] + phase[d, 1])
+             for d in range(2)], axis=1,
+        ) * (WOBBLE / 2 * extent)
+        varied.append((stroke + wobble) @ matrix.T)
+    return varied
+
+
+def _smooth_path(points: np.ndarray) -> np.ndarray:
+    """(K, 2) sparse pen points -> a Catmull-Rom curve through them, SPLINE_STEPS per segment."""
+    if len(points) < 3:
+        return points
+    padded = np.concatenate([points[:1], points, points[-1:]])
+    t = np.linspace(0, 1, SPLINE_STEPS, endpoint=False)[:, None, None]  # (S, 1, 1)
+    p0, p1, p2, p3 = padded[:-3], padded[1:-2], padded[2:-1], padded[3:]  # each (K - 1, 2)
+    curve = 0.5 * (
+        2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2 + (3 * p1 - p0 - 3 * p2 + p3) * t**3
+    )  # (S, K - 1, 2)
+    return np.concatenate([curve.transpose(1, 0, 2).reshape(-1, 2), points[-1:]])
+
+
+def varied_scan(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(H, W) ink in [0, 1] -> a uint8 gray scan of it, turned, slanted, padded, re-sampled to
+    one of SCAN_SIDES and in either polarity, as another collection might have scanned it."""
+    height, width = ink.shape
+    pad = int(rng.integers(0, max(height, width) // 4 + 1))
+    image = Image.fromarray(np.pad(ink.astype(np.float32), pad), "F")
+    angle = rng.uniform(-TURN_DEGREES, TURN_DEGREES)
+    shear = rng.uniform(-SLANT, SLANT) / 2
+    side = image.size[0]
+    # Affine about the centre: PIL maps output to input coordinates.
+    centre = side / 2
+    cos, sin = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    a, b, d, e = cos, sin + shear, -sin, cos
+    image = image.transform(
+        image.size, Image.Transform.AFFINE,
+        (a, b, centre - a * centre - b * centre, d, e, centre - d * centre - e * centre),
+        resample=Image.Resampling.BILINEAR,
+    )
+    target = int(rng.choice([s for s in SCAN_SIDES if s <= max(side, 8)]))
+    aspect = np.exp(rng.uniform(-ASPECT, ASPECT))
+    size = (max(4, round(target * aspect)), max(4, round(target / aspect)))
+    levels = np.asarray(image.resize(size, Image.Resampling.BOX)).clip(0, 1)
+    levels = levels if rng.random() < 0.5 else 1 - levels  # light ink on dark, or dark on light
+    return (levels * 255).round().astype(np.uint8)
+
+
+def convert(inputs: Callable[[int], object], count: int, preprocess: PreprocessConfig,
+            processes: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Sends inputs(0..count-1) through the app's conversion, on `processes` worker processes.
+
+    Returns pixels (N, 28, 28) uint8 and the indices (N,) of the inputs that were read as a
+    digit: the rest were "no digit", and the caller must drop their labels with these indices.
+    """
+    global _job
+    _job = (inputs, preprocess)
+    context = multiprocessing.get_context("fork")  # workers inherit `_job` without pickling it
+    with context.Pool(processes, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+        results = pool.map(_convert_one, range(count), chunksize=256)
+    kept = [i for i, pixels in enumerate(results) if pixels is not None]
+    pixels = np.stack([results[i] for i in kept]) if kept else np.zeros((0, 28, 28), np.uint8)
+    return pixels, np.array(kept, np.int64)
+
+
+_job: tuple | None = None
+
+
+def _convert_one(index: int) -> np.ndarray | None:
+    inputs, preprocess = _job
+    pixels = canvas_to_pixels(inputs(index), preprocess)
+    return None if pixels is None else (pixels * 255).round().astype(np.uint8)
+
+
+def cached(name: str, key: dict, build: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """build() -> (pixels uint8 (N, 28, 28), labels (N,)), stored under CACHE_DIR by `key`.
+
+    Returns pixels as floats in [0, 1] and labels as int64 tensors.
+    """
+    digest = hashlib.sha256(json.dumps({**key, "version": DRAWING_VERSION}, sort_keys=True).encode()).hexdigest()
+    path = CACHE_DIR / f"{name}-{digest[:16]}.npz"
+    if path.is_file():
+        with np.load(path) as stored:
+            pixels, labels = stored["pixels"], stored["labels"]
+    else:
+        pixels, labels = build()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp.npz")
+        np.savez_compressed(temporary, pixels=pixels, labels=labels)
+        temporary.replace(path)  # a run stopped half-way leaves no truncated cache behind
+    return torch.from_numpy(pixels).float() / 255.0, torch.from_numpy(labels).long()
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def preprocess_key(preprocess: PreprocessConfig) -> dict:
+    """The conversion settings that change its output (normalisation happens later)."""
+    return {k: v for k, v in asdict(preprocess).items() if k not in ("mean", "std")}
+
+
+def pen_set(digits: list[PenDigit], variants: int, seed: int, preprocess: PreprocessConfig,
+            source: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each pen digit drawn `variants` times on a canvas and converted."""
+    key = {"source": file_digest(source), "writers": sorted({d.writer for d in digits}),
+           "variants": variants, "seed": seed, "preprocess": preprocess_key(preprocess)}
+
+    def build():
+        def canvas(index: int) -> dict:
+            rng = np.random.default_rng([seed, index])
+            return pen_canvas(digits[index // variants], rng)
+
+        pixels, kept = convert(canvas, len(digits) * variants, preprocess)
+        labels = np.array([d.label for d in digits], np.int64).repeat(variants)
+        return pixels, labels[kept]
+
+    return cached("pen", key, build)
+
+
+def scan_set(name: str, images: np.ndarray, labels: np.ndarray, variants: int, seed: int,
+             preprocess: PreprocessConfig, source_digest: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Scans (N, H, W) uint8 converted as stored (variants=0), or as `variants` copies: the
+    first as stored, the others varied by `varied_scan`.
+
+    `images` hold ink as light on dark (0 is paper), as MNIST, USPS and optdigits do.
+    """
+    key = {"source": source_digest, "count": len(images), "variants": variants, "seed": seed,
+           "preprocess": preprocess_key(preprocess)}
+    ink = images.astype(np.float32) / max(float(images.max()), 1.0)
+
+    def build():
+        copies = max(variants, 1)
+
+        def scan(index: int) -> np.ndarray:
+            image = ink[index // copies]
+            if index % copies == 0:
+                return (image * 255).round().astype(np.uint8)
+            return varied_scan(image, np.random.default_rng([seed, index]))
+
+        pixels, kept = convert(scan, len(images) * copies, preprocess)
+        return pixels, labels.repeat(copies)[kept]
+
+    return cached(name, key, build)

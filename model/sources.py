@@ -1,0 +1,108 @@
+"""Which images train the model and which validate it: the validation protocol.
+
+Every choice (the recipe, the epochs, the temperature, the "unsure" threshold) is made on the
+held-out parts below, never on a test split:
+- MNIST: a twelfth of the training images (5,000), picked by a fixed permutation;
+- pen trajectories: five whole writers, never seen in training;
+- optdigits: the `.cv` part (the same 30 writers as `.tra`, other digits);
+- USPS: the last 1,000 training images.
+
+Training images other than MNIST's own tensors, and every validation image but MNIST's, are
+the app's conversion of a drawing or scan (model/converted.py).
+"""
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .config import PreprocessConfig, TrainingMix
+from .converted import file_digest, pen_set, scan_set
+from .data import (
+    OPTDIGITS_FILES, PENDIGITS_FILE, handwriting_path, load_mnist, load_usps, read_optdigits, read_pendigits,
+)
+
+MNIST_VALIDATION_SHARE = 12  # one image in this many
+PEN_VALIDATION_WRITERS = frozenset({26, 27, 28, 29, 30})
+USPS_VALIDATION_COUNT = 1000
+SPLIT_SEED = 0
+# Converted copies of each training image; each epoch draws from them (model.config.TrainingMix).
+TRAIN_VARIANTS = {"mnist_converted": 3, "pen": 4, "optdigits": 6, "usps": 4}
+PEN_VALIDATION_VARIANTS = 2  # each held-out pen digit is drawn twice, at different sizes and pens
+TRAIN_SEED, VALIDATION_SEED = 1, 2  # drawing seeds: validation drawings are never training ones
+
+Labelled = tuple[torch.Tensor, torch.Tensor]  # pixels (N, 28, 28) in [0, 1], labels (N,)
+
+
+def mnist_validation_mask(count: int) -> torch.Tensor:
+    """(count,) bool: which of MNIST's training images are held out for validation."""
+    order = torch.randperm(count, generator=torch.Generator().manual_seed(SPLIT_SEED))
+    mask = torch.zeros(count, dtype=torch.bool)
+    mask[order[: count // MNIST_VALIDATION_SHARE]] = True
+    return mask
+
+
+def training_sets(data_dir: Path, mix: TrainingMix, preprocess: PreprocessConfig) -> dict[str, Labelled]:
+    """The training part of each source the mix uses, keyed as TrainingMix's fields."""
+    sets = {}
+    images, labels = load_mnist(data_dir, train=True)
+    held_out = mnist_validation_mask(len(images))
+    if mix.mnist:
+        sets["mnist"] = images[~held_out], labels[~held_out]
+    if mix.mnist_converted:
+        sets["mnist_converted"] = _mnist_scans(data_dir, images, labels, ~held_out,
+                                               TRAIN_VARIANTS["mnist_converted"], preprocess)
+    if mix.pen:
+        path = handwriting_path(data_dir, PENDIGITS_FILE)
+        digits = [d for d in read_pendigits(path) if d.writer not in PEN_VALIDATION_WRITERS]
+        sets["pen"] = pen_set(digits, TRAIN_VARIANTS["pen"], TRAIN_SEED, preprocess, path)
+    if mix.optdigits:
+        path = handwriting_path(data_dir, OPTDIGITS_FILES["train"])
+        scans, scan_labels = read_optdigits(path)
+        sets["optdigits"] = scan_set("optdigits", scans, scan_labels, TRAIN_VARIANTS["optdigits"],
+                                     TRAIN_SEED, preprocess, file_digest(path))
+    if mix.usps:
+        scans, scan_labels = load_usps(data_dir)
+        part = slice(None, -USPS_VALIDATION_COUNT)
+        sets["usps"] = scan_set("usps", scans[part], scan_labels[part], TRAIN_VARIANTS["usps"],
+                                TRAIN_SEED, preprocess, _array_digest(scans[part]))
+    return sets
+
+
+def validation_sets(data_dir: Path, preprocess: PreprocessConfig) -> dict[str, Labelled]:
+    """Each held-out source, as the app would receive it, keyed by a name for printing."""
+    images, labels = load_mnist(data_dir, train=True)
+    held_out = mnist_validation_mask(len(images))
+    pen_path = handwriting_path(data_dir, PENDIGITS_FILE)
+    pen_digits = [d for d in read_pendigits(pen_path) if d.writer in PEN_VALIDATION_WRITERS]
+    opt_path = handwriting_path(data_dir, OPTDIGITS_FILES["validation"])
+    opt_scans, opt_labels = read_optdigits(opt_path)
+    usps_scans, usps_labels = load_usps(data_dir)
+    part = slice(-USPS_VALIDATION_COUNT, None)
+    return {
+        "mnist": (images[held_out], labels[held_out]),
+        "mnist scans": _mnist_scans(data_dir, images, labels, held_out, 0, preprocess),
+        "pen writers": pen_set(pen_digits, PEN_VALIDATION_VARIANTS, VALIDATION_SEED, preprocess, pen_path),
+        "optdigits": scan_set("optdigits", opt_scans, opt_labels, 0, VALIDATION_SEED, preprocess,
+                              file_digest(opt_path)),
+        "usps": scan_set("usps", usps_scans[part], usps_labels[part], 0, VALIDATION_SEED, preprocess,
+                         _array_digest(usps_scans[part])),
+    }
+
+
+def mnist_test_scans(data_dir: Path, preprocess: PreprocessConfig) -> Labelled:
+    """MNIST's test images as scans through the app's conversion, as `predict` reads image files."""
+    images, labels = load_mnist(data_dir, train=False)
+    return _mnist_scans(data_dir, images, labels, torch.ones(len(images), dtype=torch.bool), 0, preprocess,
+                        name="mnist-test")
+
+
+def _mnist_scans(data_dir, images, labels, mask, variants, preprocess, name="mnist") -> Labelled:
+    scans = (images[mask] * 255).round().byte().numpy()
+    return scan_set(name, scans, labels[mask].numpy(), variants, TRAIN_SEED if variants else VALIDATION_SEED,
+                    preprocess, _array_digest(scans))
+
+
+def _array_digest(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()

@@ -1,0 +1,58 @@
+"""Calibration error, temperature scaling and the "unsure" threshold."""
+
+import numpy as np
+import pytest
+import torch
+
+from model.calibration import choose_unsure_threshold, expected_calibration_error, fit_temperature
+
+
+def test_ece_is_zero_when_confidence_matches_accuracy():
+    # 10 predictions at confidence 0.8, of which 8 are right.
+    probabilities = torch.tensor([[0.8, 0.2]] * 10)
+    labels = torch.tensor([0] * 8 + [1] * 2)
+    assert expected_calibration_error(probabilities, labels) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_ece_measures_overconfidence():
+    # Sure (0.99) and right only half the time: a gap of 0.49.
+    probabilities = torch.tensor([[0.99, 0.01]] * 10)
+    labels = torch.tensor([0, 1] * 5)
+    assert expected_calibration_error(probabilities, labels) == pytest.approx(0.49, abs=1e-6)
+
+
+def test_fitted_temperature_recovers_the_one_that_made_the_labels():
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(20_000, 10, generator=generator) * 4
+    labels = torch.multinomial(torch.softmax(logits / 2.0, 1), 1, generator=generator)[:, 0]
+    temperature = fit_temperature(logits, labels)
+    assert temperature == pytest.approx(2.0, rel=0.05)
+    before = expected_calibration_error(torch.softmax(logits, 1), labels)
+    after = expected_calibration_error(torch.softmax(logits / temperature, 1), labels)
+    assert after < 0.02 < before
+
+
+CANDIDATES = np.arange(0.30, 0.96, 0.05)
+
+
+def test_unsure_threshold_keeps_labels_aligned_after_no_digit_drawings():
+    # The first drawing is "no digit". Every later one is right with high confidence, except one
+    # unsure mistake. Dropping the "no digit" drawing but not its label would shift every label
+    # by one and make the sure predictions look wrong.
+    top = [None, 0.99, 0.98, 0.97, 0.40]
+    predicted = [None, 3, 5, 7, 1]
+    labels = [9, 3, 5, 7, 2]
+    assert choose_unsure_threshold(top, predicted, labels, target=1.0, candidates=CANDIDATES) == 0.45
+
+
+def test_unsure_threshold_is_the_lowest_that_reaches_the_target():
+    top = [0.9, 0.9, 0.6, 0.35]
+    predicted = [1, 2, 3, 4]
+    labels = [1, 2, 0, 4]  # the 0.6 one is wrong
+    assert choose_unsure_threshold(top, predicted, labels, target=1.0, candidates=CANDIDATES) == 0.65
+    assert choose_unsure_threshold(top, predicted, labels, target=0.75, candidates=CANDIDATES) == 0.3
+
+
+def test_unsure_threshold_refuses_lists_of_different_lengths():
+    with pytest.raises(ValueError):
+        choose_unsure_threshold([0.9, 0.8], [1, 2], [1], target=0.9, candidates=CANDIDATES)

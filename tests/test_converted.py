@@ -1,0 +1,76 @@
+"""Training images made as the app makes its inputs: drawn pen digits, varied scans, the cache."""
+
+import numpy as np
+import pytest
+import torch
+
+from model import converted
+from model.canvas import canvas_to_pixels
+from model.config import PreprocessConfig
+from model.converted import SCAN_SIDES, cached, convert, pen_canvas, varied_scan
+from model.data import PENDIGITS_FILE, read_optdigits, read_pendigits
+from tests.conftest import HANDWRITING_SAMPLE
+
+PRE = PreprocessConfig()
+
+
+@pytest.fixture(scope="module")
+def pen_digits():
+    return read_pendigits(HANDWRITING_SAMPLE / PENDIGITS_FILE)
+
+
+def test_pen_digit_is_drawn_on_a_sketchpad_layer_and_read_as_a_digit(pen_digits):
+    value = pen_canvas(pen_digits[0], np.random.default_rng(0))
+    (layer,) = value["layers"]
+    assert layer.shape == (560, 560, 4) and layer.dtype == np.uint8
+    assert (layer[..., :3] == 0).all() and layer[..., 3].max() == 255  # black ink in the alpha
+    pixels = canvas_to_pixels(value, PRE)
+    assert pixels is not None and pixels.shape == (28, 28)
+
+
+def test_pen_drawings_vary_with_the_seed_and_repeat_with_it(pen_digits):
+    first, again, other = (pen_canvas(pen_digits[1], np.random.default_rng(s))["layers"][0] for s in (5, 5, 6))
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+
+
+def test_pen_strokes_are_joined_between_their_sparse_points(pen_digits):
+    # Every stroke is one connected line: no gap between two recorded points survives.
+    from scipy import ndimage
+
+    digit = next(d for d in pen_digits if len(d.strokes) == 1)
+    alpha = pen_canvas(digit, np.random.default_rng(0))["layers"][0][..., 3] > 0
+    assert ndimage.label(alpha)[1] == 1
+
+
+def test_varied_scans_are_gray_images_at_a_scanner_resolution():
+    scans, _ = read_optdigits(HANDWRITING_SAMPLE / "optdigits-orig.tra")
+    for seed in range(6):
+        scan = varied_scan(scans[seed].astype(np.float32), np.random.default_rng(seed))
+        assert scan.dtype == np.uint8
+        assert min(SCAN_SIDES) // 2 <= max(scan.shape) <= max(SCAN_SIDES) * 1.2
+        assert canvas_to_pixels(scan, PRE) is not None
+
+
+def test_convert_drops_no_digit_inputs_and_says_which_were_kept():
+    digit = np.zeros((28, 28), np.uint8)
+    digit[6:22, 12:16] = 255
+    blank = np.zeros((28, 28), np.uint8)
+    inputs = [blank, digit, blank, digit]
+    pixels, kept = convert(lambda i: inputs[i], len(inputs), PRE, processes=1)
+    assert kept.tolist() == [1, 3]
+    assert pixels.shape == (2, 28, 28) and pixels.dtype == np.uint8 and pixels.max() == 255
+
+
+def test_cache_is_reused_for_the_same_key_and_rebuilt_for_another(tmp_path, monkeypatch):
+    monkeypatch.setattr(converted, "CACHE_DIR", tmp_path)
+    builds = []
+
+    def build():
+        builds.append(1)
+        return np.full((2, 28, 28), 255, np.uint8), np.array([3, 4])
+
+    first = cached("set", {"source": "a"}, build)
+    second = cached("set", {"source": "a"}, build)
+    cached("set", {"source": "b"}, build)
+    assert len(builds) == 2
+    assert torch.equal(first[0], second[0]) and first[0].max() == 1.0 and first[1].tolist() == [3, 4]
