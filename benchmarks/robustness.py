@@ -30,7 +30,7 @@ from model.canvas import canvas_to_pixels, ink_map, normalize
 from model.data import load_mnist
 from model.weights import DEFAULT_WEIGHTS, WeightsError, load_model
 
-from .drawing import as_sketchpad, centre_line, draw_strokes, flatten, invert
+from harness.drawing import as_sketchpad, centre_line, draw_strokes, flatten, invert
 
 SIZES = {"small": 0.2, "quarter": 0.25, "third": 0.33, "medium": 0.5, "large": 0.85}  # ink's side / canvas's
 WIDTHS = {"thin": 8, "medium": 25, "marker": 70}  # brush width in pixels of an 800 px canvas

@@ -14,7 +14,7 @@ import json
 import numpy as np
 from PIL import Image, ImageDraw
 
-from benchmarks.drawing import as_sketchpad, draw_digit
+from harness.drawing import as_sketchpad, draw_digit
 from model.classifier import DigitClassifier
 from model.data import load_mnist
 from model.weights import DEFAULT_WEIGHTS, config_path

@@ -1,22 +1,90 @@
-"""Re-drawing MNIST digits as a person would draw them on the app's sketchpad.
+"""Drawings for the tests and benchmarks, in the forms the app receives them.
 
-A 28x28 MNIST digit is a scan of a pen stroke blurred to 20 pixels. To get the canvas a
-person would produce, we recover the pen's path (the digit's centre line) and draw it again
-with a round-tipped brush of a chosen width, at a chosen size and place on an 800x800 canvas.
+Two kinds of drawing, both black ink on a transparent RGBA layer, as the sketchpad's brush
+layer carries it:
 
-    strokes = centre_line(digit28)                       # once per digit
-    layer = draw_strokes(strokes, size=0.6, width=20)    # (800, 800, 4) RGBA, ink in alpha
-    as_sketchpad(layer), flatten(layer), invert(flatten(layer))
+- `STROKES`: pen strokes of the ten digits as a person draws them. `render_strokes` draws
+  them with a round brush; the browser test draws the same strokes with the mouse, and the
+  app's examples are rendered from them (`python -m harness.drawing` rewrites those).
+- `draw_digit`: an MNIST digit re-drawn as a person would draw it. A 28x28 MNIST digit is a
+  scan of a pen stroke blurred to 20 pixels; we recover the pen's path (the digit's centre
+  line) and draw it again with a round brush of a chosen width, size and place.
 
-`draw_digit(digit28, ...)` does both steps at once. Everything is deterministic.
+        strokes = centre_line(digit28)                       # once per digit
+        layer = draw_strokes(strokes, size=0.6, width=20)    # (800, 800, 4) RGBA, ink in alpha
+
+A layer is handed over as `as_sketchpad(layer)` (the value Gradio 6.31's Sketchpad gives the
+app's handler), `flatten(layer)` (the drawing on white paper) or `invert(flatten(layer))`.
+Everything is deterministic.
 """
 
+import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
+
+from app import BRUSH_RADIUS, CANVAS_SIZE
+
+# ---- Pen strokes of the ten digits ----
+
+
+def _curve(fx, fy, start: float, stop: float, count: int = 24) -> list[tuple[float, float]]:
+    steps = [start + (stop - start) * i / (count - 1) for i in range(count)]
+    return [(round(fx(t), 3), round(fy(t), 3)) for t in steps]
+
+
+# Each digit is a list of strokes; each stroke a list of (x, y) points, as fractions of the
+# canvas (0, 0 top left, 1, 1 bottom right).
+STROKES: dict[int, list[list[tuple[float, float]]]] = {
+    0: [_curve(lambda t: 0.5 + 0.17 * math.sin(t), lambda t: 0.5 - 0.29 * math.cos(t), 0, 2 * math.pi + 0.3)],
+    1: [[(0.55, 0.2), (0.5, 0.8)]],  # MNIST's plain stroke: the shipped model reads a flagged 1 as a 7
+    2: [[(0.33, 0.32), (0.38, 0.23), (0.5, 0.19), (0.62, 0.23), (0.66, 0.33), (0.62, 0.45),
+         (0.32, 0.8), (0.7, 0.8)]],
+    3: [[(0.33, 0.25), (0.5, 0.19), (0.63, 0.25), (0.63, 0.37), (0.49, 0.47), (0.64, 0.56),
+         (0.66, 0.7), (0.52, 0.8), (0.33, 0.76)]],
+    4: [[(0.56, 0.2), (0.3, 0.6), (0.72, 0.6)], [(0.6, 0.38), (0.6, 0.82)]],
+    5: [[(0.66, 0.2), (0.4, 0.2), (0.37, 0.47), (0.5, 0.43), (0.63, 0.5), (0.66, 0.65),
+         (0.58, 0.78), (0.45, 0.81), (0.33, 0.75)]],
+    6: [[(0.62, 0.19), (0.48, 0.3), (0.38, 0.48), (0.36, 0.65), (0.44, 0.79), (0.57, 0.8),
+         (0.65, 0.7), (0.63, 0.57), (0.51, 0.52), (0.39, 0.59)]],
+    7: [[(0.3, 0.22), (0.7, 0.22), (0.45, 0.8)]],
+    8: [_curve(lambda t: 0.5 - 0.16 * math.sin(2 * t), lambda t: 0.5 - 0.3 * math.cos(t), 0, 2 * math.pi, 40)],
+    9: [_curve(lambda t: 0.5 + 0.14 * math.cos(t), lambda t: 0.35 - 0.14 * math.sin(t), 0, 2 * math.pi)
+        + [(0.62, 0.6), (0.6, 0.82)]],
+}
+
+EXAMPLES = (2, 3, 8, 9)  # the digits of the app's examples
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+BRUSH_WIDTH = 2 * BRUSH_RADIUS
+
+
+def placed(stroke, scale: float = 1.0, shift=(0.0, 0.0)) -> list[tuple[float, float]]:
+    """A stroke scaled about the canvas centre by `scale`, then moved by `shift` (right, down),
+    all in fractions of the canvas."""
+    return [(0.5 + (x - 0.5) * scale + shift[0], 0.5 + (y - 0.5) * scale + shift[1]) for x, y in stroke]
+
+
+def render_strokes(digit: int, canvas: int = CANVAS_SIZE, width: float = BRUSH_WIDTH, scale: float = 1.0,
+                   shift=(0.0, 0.0)) -> np.ndarray:
+    """`STROKES[digit]` drawn with a round brush `width` pixels wide, placed as `placed` says:
+    a (canvas, canvas, 4) uint8 layer of black ink, the stroke in alpha with hard edges, as
+    the sketchpad's brush leaves it."""
+    layer = Image.new("RGBA", (canvas, canvas), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(layer)
+    radius = width / 2
+    for stroke in STROKES[digit]:
+        points = [(x * canvas, y * canvas) for x, y in placed(stroke, scale, shift)]
+        pen.line(points, fill=(0, 0, 0, 255), width=round(width), joint="curve")
+        for x, y in (points[0], points[-1]):  # round caps
+            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=(0, 0, 0, 255))
+    return np.asarray(layer).copy()
+
+
+# ---- MNIST digits re-drawn with a pen ----
 
 UPSAMPLE = 4  # the centre line is traced on a 112x112 copy, so it is smooth once enlarged
 INK_LEVEL = 0.5  # MNIST intensity above which a pixel is inside the pen stroke
@@ -60,8 +128,9 @@ def thin(mask: np.ndarray) -> np.ndarray:
 
 
 def centre_line(digit: np.ndarray) -> Strokes:
-    """(28, 28) MNIST intensities in [0, 1] -> the pen's path, in upsampled pixel units."""
-    pixels = torch.as_tensor(np.asarray(digit, np.float32))[None, None]  # (1, 1, 28, 28)
+    """(28, 28) MNIST intensities, uint8 or in [0, 1] -> the pen's path, in upsampled pixel units."""
+    pixels = np.asarray(digit, np.float32) / (255 if np.asarray(digit).dtype == np.uint8 else 1)
+    pixels = torch.from_numpy(pixels)[None, None]  # (1, 1, 28, 28)
     smooth = F.interpolate(pixels, scale_factor=UPSAMPLE, mode="bilinear", align_corners=False)
     skeleton = thin(smooth[0, 0].numpy() >= INK_LEVEL)  # (112, 112)
     if not skeleton.any():
@@ -132,10 +201,20 @@ def invert(image: np.ndarray) -> np.ndarray:
 
 
 def as_sketchpad(layer: np.ndarray) -> dict:
-    """The value a gr.Sketchpad(type="numpy") hands the app for a drawing made of `layer`.
+    """The value gr.Sketchpad(type="numpy") hands the app's handler for a drawing of `layer`.
 
-    Gradio 6.31's ImageEditor.preprocess passes each layer as drawn (RGBA, black ink, the
-    stroke in alpha), and flattens the blank white background and the composite on white.
+    As Gradio 6.31 gives it in the sketchpad's default image mode, RGBA (tests/test_browser.py
+    compares it with a value captured from the real page): the blank background as opaque
+    white, the layer as drawn, and the composite, the layer flattened on white, opaque.
     """
-    blank = np.full(layer.shape[:2] + (3,), 255, np.uint8)
-    return {"background": blank, "layers": [layer], "composite": flatten(layer)}
+    white = np.full(layer.shape[:2] + (4,), 255, np.uint8)
+    composite = white.copy()
+    composite[..., :3] = flatten(layer)
+    return {"background": white, "layers": [layer], "composite": composite}
+
+
+if __name__ == "__main__":
+    for digit in EXAMPLES:
+        path = EXAMPLES_DIR / f"drawn_{digit}.png"
+        Image.fromarray(render_strokes(digit)).save(path, optimize=True)
+        print(f"wrote {path}")
