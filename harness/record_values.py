@@ -1,13 +1,15 @@
-"""Runs app.py, saving each sketchpad value its page handler is given.
+"""Runs app.py, saving each sketchpad value its page handler is given, and the status it answers.
 
     python -m harness.record_values FOLDER app.py [ARGS...]
 
-Each value goes to FOLDER/N.npz, N counting from 0: its background, composite and layers
-(layer_0, layer_1, ...) as arrays. tests/test_browser.py compares a value the real page sent
-with what `harness.drawing.as_sketchpad` builds for the same layer.
+Each call goes to FOLDER/N.npz, N counting the calls from 0: the value's background,
+composite and layers (layer_0, layer_1, ...) as arrays, and the status line's Markdown.
+tests/test_browser.py compares a value the real page sent with what
+`harness.drawing.as_sketchpad` builds, and waits for the page to show a drawing's answer.
 """
 
 import itertools
+import os
 import runpy
 import sys
 from pathlib import Path
@@ -21,11 +23,16 @@ def record_into(folder: Path) -> None:
     render, numbers = Views.render, itertools.count()
 
     def recording_render(self, value, *args, **kwargs):
+        number = next(numbers)
+        view = render(self, value, *args, **kwargs)
         if isinstance(value, dict):
-            layers = {f"layer_{index}": layer for index, layer in enumerate(value["layers"])}
             images = {key: value[key] for key in ("background", "composite") if value[key] is not None}
-            np.savez(folder / f"{next(numbers)}.npz", **images, **layers)
-        return render(self, value, *args, **kwargs)
+            layers = {f"layer_{index}": layer for index, layer in enumerate(value["layers"])}
+            part = folder / f"{number}.part"  # renamed once whole, so a reader never sees half a file
+            with part.open("wb") as file:
+                np.savez(file, status=np.array(view.status), **images, **layers)
+            os.replace(part, folder / f"{number}.npz")
+        return view
 
     Views.render = recording_render
 
