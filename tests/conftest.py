@@ -23,17 +23,27 @@ def write_idx(path: Path, array: np.ndarray) -> None:
     path.write_bytes(header + array.astype(np.uint8).tobytes())
 
 
-@pytest.fixture(scope="session")
-def mnist_dir(tmp_path_factory, mnist_sample) -> Path:
-    """A data folder in torchvision's MNIST layout, holding the sample as both splits."""
-    root = tmp_path_factory.mktemp("data")
+def mnist_folder(root: Path, train: tuple, test: tuple) -> Path:
+    """A data folder in torchvision's MNIST layout holding (images, labels) as its two splits."""
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True)
-    images, labels = mnist_sample
-    for split in ("train", "t10k"):
+    for split, (images, labels) in (("train", train), ("t10k", test)):
         write_idx(raw / f"{split}-images-idx3-ubyte", images)
         write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
     return root
+
+
+@pytest.fixture(scope="session")
+def mnist_dir(tmp_path_factory, mnist_sample) -> Path:
+    """The sample as both splits."""
+    return mnist_folder(tmp_path_factory.mktemp("data"), mnist_sample, mnist_sample)
+
+
+@pytest.fixture(scope="session")
+def mnist_split_dir(tmp_path_factory, mnist_sample) -> Path:
+    """The sample's first 800 images as the training split, the other 200 as the test split."""
+    images, labels = mnist_sample
+    return mnist_folder(tmp_path_factory.mktemp("split"), (images[:800], labels[:800]), (images[800:], labels[800:]))
 
 
 @pytest.fixture(scope="session")
