@@ -88,7 +88,9 @@ def render_strokes(digit: int, canvas: int = CANVAS_SIZE, width: float = BRUSH_W
 
 UPSAMPLE = 4  # the centre line is traced on a 112x112 copy, so it is smooth once enlarged
 INK_LEVEL = 0.5  # MNIST intensity above which a pixel is inside the pen stroke
-ANTIALIAS = 2  # strokes are drawn at twice the size and reduced, as a browser smooths edges
+# Strokes are drawn at twice the size and reduced, for soft edges like a scan's; the sketchpad's
+# own brush leaves hard ones (render_strokes), and the conversion must read both alike.
+ANTIALIAS = 2
 
 # The four neighbours that, with their mirror images, make up a pixel's 8-neighbourhood.
 FORWARD_NEIGHBOURS = ((0, 1), (1, -1), (1, 0), (1, 1))
