@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import torch
-
 from PIL import Image
 
 from harness.drawing import STROKES, as_sketchpad, render_strokes

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from harness.drawing import as_sketchpad, draw_digit
 from model.canvas import canvas_to_pixels, frame_digit, ink_map, normalize
 from model.classifier import DigitClassifier
 from model.data import load_mnist
-from harness.drawing import as_sketchpad, draw_digit
 from model.weights import DEFAULT_WEIGHTS
 
 # (size, stroke width on an 800 px canvas): the corners of what people draw, and the middle.
