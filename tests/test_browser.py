@@ -119,11 +119,14 @@ def calls_so_far(folder: Path) -> int:
 
 def answer_to_whole_drawing(page: Page, folder: Path, first: int, digit: int) -> dict:
     """Waits until the handler has been given the whole drawing of `digit` (ink where its last
-    stroke ends) and the page shows the status it answered; returns that value.
+    stroke ends), the page shows the status it answered, and no event is still running;
+    returns that value.
 
     A digit drawn in several strokes is read after each, and an earlier stroke's answer can
-    show while the last stroke's is on its way; the status of the whole drawing's answer
-    (its label and probability) is the one to wait for.
+    show while the last stroke's is on its way: the status of the whole drawing's answer (its
+    label and probability) is the one to wait for. The answer shows while its event is still
+    finishing, with Gradio's timer ("processing | 1.2/1.4s") beside it; pressing Clear then
+    can lose the Clear, so the timer must be gone too.
     """
     x, y = STROKES[digit][-1][-1]
     end = (round(y * CANVAS_SIZE), round(x * CANVAS_SIZE))
@@ -136,6 +139,7 @@ def answer_to_whole_drawing(page: Page, folder: Path, first: int, digit: int) ->
         page.wait_for_timeout(100)
     first_line = str(whole[-1]["status"]).splitlines()[0].replace("## ", "").replace("**", "")
     expect(page.locator("#status")).to_contain_text(first_line, timeout=ANSWER_LIMIT_MS)
+    expect(page.locator("#status")).not_to_contain_text(re.compile(r"\d\.\ds"), timeout=ANSWER_LIMIT_MS)
     return whole[-1]
 
 
