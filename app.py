@@ -4,7 +4,7 @@
 
 Host and port default to Gradio's GRADIO_SERVER_NAME and GRADIO_SERVER_PORT, and the weights
 to $DIGITS_WEIGHTS or weights/bilstm.safetensors. Importing this file starts nothing; the
-functions it wires up live in model/views.py.
+functions it wires up, and the page's texts, live in the ui/ package.
 """
 
 import argparse
@@ -24,9 +24,9 @@ from PIL import Image  # noqa: E402
 
 from model.canvas import MAX_PIXELS  # noqa: E402
 from model.classifier import DigitClassifier  # noqa: E402
-from model.views import DRAW_PROMPT, Views  # noqa: E402
-from model.config import ModelConfig  # noqa: E402
 from model.weights import DEFAULT_WEIGHTS, WeightsError, config_path, read_config  # noqa: E402
+from ui.texts import DRAW_PROMPT, about_markdown  # noqa: E402
+from ui.views import Views  # noqa: E402
 
 # Gradio decodes uploaded canvases before our handler sees them. Pillow refuses to decode an
 # image of more than twice this many pixels, so a small file that unpacks to gigabytes (a
@@ -61,37 +61,6 @@ SELECT_BRUSH_JS = """
 """
 
 
-def about_markdown(config: ModelConfig, baseline: ModelConfig | None) -> str:
-    """The About section: the model, its figures beside the tutorial recipe's, and where to read more."""
-    rows = [("This app's model", config)] + ([("The tutorial's recipe", baseline)] if baseline else [])
-    table = "\n".join(
-        f"| {name} | {c.architecture.hidden_size} × {c.architecture.num_layers} | "
-        f"{c.metrics.get('parameters', 0):,} | "
-        f"{c.metrics['test_accuracy']:.2%} |" if "test_accuracy" in c.metrics else f"| {name} | | | |"
-        for name, c in rows
-    )
-    return f"""
-**The model.** A bidirectional LSTM reads the 28×28 image one row at a time, top to bottom
-(forward) and bottom to top (backward); a linear layer reads all 28 rows' outputs, which is why
-every row's share of a score can be shown exactly, as the heatmap does.
-
-| model | LSTM units × layers | parameters | MNIST test accuracy |
-|---|---|---|---|
-{table}
-
-**Compared with the tutorial's recipe** (12 units, trained on plain MNIST, and demos that
-squash the whole canvas to 28×28): this model is wider and was trained on digits warped the way people
-draw (rotation, slant, stroke thickness, elastic distortion). Your drawing is cropped to its
-ink, scaled to 20 px and centred by its centre of mass, as MNIST's digits were, and its strokes
-are given one width, so the size, place and pen of a drawing matter little.
-
-**Unsure?** When the top probability is below {config.unsure_below:.0%}, the page says so.
-
-The README has the training recipe, the robustness and latency figures
-and the API; `weights/README.md` is the model card.
-"""
-
-
 def build_demo(weights: Path = DEFAULT_WEIGHTS) -> gr.Blocks:
     # One thread per request: one drawing is too little work to split, two requests run at
     # once, and with the cores busy a forward pass took 480 ms on two threads, 1.2 ms on one.
@@ -110,7 +79,7 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS) -> gr.Blocks:
         )
 
     def predict(sketch: dict | None = None, image=None) -> dict:
-        """Classifies a sketchpad value or an image: {"label", "probabilities", "unsure"}."""
+        """Classifies a sketchpad value or an image: {"label", "probabilities", "unsure", "reason"}."""
         return views.predict(image if image is not None else sketch)
 
     with gr.Blocks(title="Draw a digit", analytics_enabled=False, delete_cache=(300, 900)) as demo:

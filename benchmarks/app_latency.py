@@ -16,27 +16,21 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
+from PIL import Image
 
-from examples.strokes import DIGITS, render
+from harness.drawing import STROKES, as_sketchpad, render_strokes
 from model.classifier import DigitClassifier
-from model.views import Views
 from model.weights import DEFAULT_WEIGHTS
+from ui.views import Views
 
 CANVAS = 800
+PEN_WIDTH = 40
 
 
 def sketchpad_values() -> list[dict]:
     """One 800x800 sketchpad value per digit, as the handler receives it: RGBA numpy arrays."""
-    white = np.full((CANVAS, CANVAS, 4), 255, np.uint8)
-    values = []
-    for digit in DIGITS:
-        layer = np.asarray(render(digit, size=CANVAS, radius=20))
-        flat = white.copy()
-        flat[..., :3] = np.where(layer[..., 3:] > 0, 0, 255)
-        values.append({"background": white, "layers": [layer], "composite": flat})
-    return values
+    return [as_sketchpad(render_strokes(digit, canvas=CANVAS, width=PEN_WIDTH)) for digit in STROKES]
 
 
 def percentiles(seconds: list[float]) -> dict:
@@ -79,9 +73,9 @@ def time_http(weights: Path, calls: int) -> dict:
         client = Client(url, verbose=False)
         folder = Path(tempfile.mkdtemp())
         drawings = []
-        for digit in DIGITS:
+        for digit in STROKES:
             path = folder / f"{digit}.png"
-            render(digit, size=CANVAS, radius=20).save(path)
+            Image.fromarray(render_strokes(digit, canvas=CANVAS, width=PEN_WIDTH)).save(path)
             drawings.append(path)
         timings = {"predict": [], "empty": []}
         for i in range(calls + 5):

@@ -16,13 +16,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from harness.drawing import as_sketchpad, draw_digit
 from model.canvas import canvas_to_pixels, frame_digit, ink_map, normalize
 from model.classifier import DigitClassifier
 from model.paths import DATA_DIR
 from model.data import load_mnist
 from model.weights import DEFAULT_WEIGHTS
-
-from .drawing import as_sketchpad, draw_digit
 
 # (size, stroke width on an 800 px canvas): the corners of what people draw, and the middle.
 DRAWINGS = [(0.2, 8), (0.5, 25), (0.85, 70), (0.85, 8), (0.3, 40)]

@@ -1,6 +1,6 @@
 """How well drawn digits are read: MNIST test digits re-drawn on a sketchpad canvas.
 
-Each digit is re-drawn with a round pen (benchmarks/drawing.py) at several sizes, places and
+Each digit is re-drawn with a round pen (harness/drawing.py) at several sizes, places and
 stroke widths, and handed over as the app gets it: the sketchpad value with its transparent
 stroke layer, the flattened composite alone, or inverted (white ink on black). Then other
 people's handwriting: the validation parts of the pen trajectories (drawn on a sketchpad
@@ -36,7 +36,7 @@ from model.paths import DATA_DIR, DEFAULT_WEIGHTS, MNIST_ONLY_WEIGHTS, SEED_WEIG
 from model.sources import validation_sets
 from model.weights import WeightsError, load_model
 
-from .drawing import as_sketchpad, centre_line, draw_strokes, flatten, invert
+from harness.drawing import as_sketchpad, centre_line, draw_strokes, flatten, invert
 
 SIZES = {"small": 0.2, "quarter": 0.25, "third": 0.33, "medium": 0.5, "large": 0.85}  # ink's side / canvas's
 WIDTHS = {"thin": 8, "medium": 25, "marker": 70}  # brush width in pixels of an 800 px canvas

@@ -9,6 +9,7 @@ Accepted inputs: a Gradio sketchpad value (a dict with `background`, `layers` an
 dark ink on light paper or light ink on dark.
 """
 
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,15 @@ class InvalidImage(ValueError):
     """The input cannot be read as a drawing; the message says why, for the user."""
 
 
+class NoDigit(str, Enum):
+    """Why a drawing gives no digit to read: decided here, once, and shown as it is decided."""
+
+    BLANK = "blank"  # nothing drawn, or ink too faint to tell from the paper
+    TOO_SMALL = "too_small"  # a speck, or strokes too fine to survive the scaling
+    TOO_MUCH_INK = "too_much_ink"  # ink covering most of the canvas
+    UNREADABLE = "unreadable"  # not an image at all: InvalidImage says why
+
+
 def normalize(pixels: torch.Tensor, preprocess: PreprocessConfig) -> torch.Tensor:
     """Pixels in [0, 1] -> the network's input scale."""
     return (pixels - preprocess.mean) / preprocess.std
@@ -39,8 +49,17 @@ def canvas_to_tensor(image, preprocess: PreprocessConfig) -> torch.Tensor | None
 
 def canvas_to_pixels(image, preprocess: PreprocessConfig) -> np.ndarray | None:
     """A drawing -> (28, 28) float32 ink in [0, 1], MNIST style, or None when there is no digit."""
+    found = find_digit(image, preprocess)
+    return None if isinstance(found, NoDigit) else found
+
+
+def find_digit(image, preprocess: PreprocessConfig) -> np.ndarray | NoDigit:
+    """A drawing -> (28, 28) float32 ink in [0, 1], MNIST style, or why there is no digit.
+
+    Raises InvalidImage for input that cannot be read as an image.
+    """
     ink = ink_map(image)
-    return None if ink is None else frame_digit(ink, preprocess)
+    return NoDigit.BLANK if ink is None else frame_digit(ink, preprocess)
 
 
 def ink_map(image) -> np.ndarray | None:
@@ -174,15 +193,17 @@ def _gray_ink(gray: np.ndarray) -> np.ndarray | None:
     return (ink / contrast).clip(0.0, 1.0)
 
 
-def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | None:
-    """(H, W) ink -> (frame, frame) MNIST-style digit, or None when there is no digit."""
+def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | NoDigit:
+    """(H, W) ink -> (frame, frame) MNIST-style digit, or why there is no digit."""
     mask = ink >= preprocess.ink_threshold
-    if not mask.any() or mask.mean() > preprocess.max_coverage:
-        return None
+    if not mask.any():
+        return NoDigit.BLANK
+    if mask.mean() > preprocess.max_coverage:
+        return NoDigit.TOO_MUCH_INK
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
     if max(height, width) < preprocess.min_extent * max(ink.shape):
-        return None
+        return NoDigit.TOO_SMALL
 
     # Give the strokes their width at `supersample` times the box's resolution, with a margin
     # so that thickening is not clipped, then fit the ink's longer side to the box.
@@ -203,7 +224,7 @@ def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | N
         # is set right below.
         strokes = torch.from_numpy(coverage > (25 if coverage.max() > 25 else 0)).float()
     if not strokes.any():  # ink too faint or too fine to survive the resampling
-        return None
+        return NoDigit.TOO_SMALL
     target_width = preprocess.stroke_width * preprocess.supersample
     margin = int(target_width) + 2
     strokes = F.pad(strokes, (margin, margin, margin, margin))[None, None]  # (1, 1, h, w)

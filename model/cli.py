@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from .canvas import InvalidImage, normalize
+from .canvas import NoDigit, normalize
 from .classifier import DigitClassifier
 from .data import load_mnist
 from .network import predict_labels
@@ -38,28 +38,17 @@ def predict(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"{'label':>5}  {'prob':>5}  path")
     for path in image_paths(args.paths):
-        try:
-            prediction = classifier.predict(path)
-            error = None
-        except InvalidImage as invalid:
-            prediction, error = None, str(invalid)
-            failures += 1
-        label = prediction.label if prediction else None
-        probabilities = (
-            [round(float(p), 6) for p in prediction.probabilities]
-            if label is not None
-            else [0.0] * 10  # no digit: no class gets any probability
-        )
+        prediction = classifier.predict(path)
+        failures += prediction.reason is NoDigit.UNREADABLE
         if args.json:
-            record = {"path": str(path), "label": label, "probs": probabilities}
-            print(json.dumps(record | ({"error": error} if error else {})))
-        elif error:
-            print(f"{'error':>5}  {'':>5}  {path}: {error}")
-        elif label is None:
-            print(f"{'-':>5}  {'':>5}  {path} (no digit)")
+            print(json.dumps({"path": str(path)} | prediction.to_json()))
+        elif prediction.error:
+            print(f"{'error':>5}  {'':>5}  {path}: {prediction.error}")
+        elif prediction.label is None:
+            print(f"{'-':>5}  {'':>5}  {path} (no digit: {prediction.reason.value})")
         else:
             note = " (unsure)" if prediction.unsure else ""
-            print(f"{label:>5}  {max(probabilities):5.3f}  {path}{note}")
+            print(f"{prediction.label:>5}  {prediction.probabilities.max():5.3f}  {path}{note}")
     return 1 if failures else 0
 
 

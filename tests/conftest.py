@@ -13,6 +13,7 @@ SAMPLE = Path(__file__).parent / "data" / "mnist_test_sample.npz"
 # A few digits of each other handwriting set, in the files' own formats.
 HANDWRITING_SAMPLE = Path(__file__).parent / "data" / "handwriting"
 
+
 @pytest.fixture(scope="session")
 def mnist_sample() -> tuple[np.ndarray, np.ndarray]:
     """1,000 MNIST test images (N, 28, 28) uint8 and their labels."""
@@ -26,19 +27,22 @@ def write_idx(path: Path, array: np.ndarray) -> None:
     path.write_bytes(header + array.astype(np.uint8).tobytes())
 
 
-@pytest.fixture(scope="session")
-def mnist_dir(tmp_path_factory, mnist_sample) -> Path:
-    """A data folder in the project's layout: MNIST in torchvision's layout, holding the sample
-    as both splits, and the handwriting sample."""
-    root = tmp_path_factory.mktemp("data")
+def mnist_folder(root: Path, train: tuple, test: tuple) -> Path:
+    """A data folder in the project's layout: MNIST in torchvision's layout holding
+    (images, labels) as its two splits, and the handwriting sample."""
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True)
-    images, labels = mnist_sample
-    for split in ("train", "t10k"):
+    for split, (images, labels) in (("train", train), ("t10k", test)):
         write_idx(raw / f"{split}-images-idx3-ubyte", images)
         write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
     shutil.copytree(HANDWRITING_SAMPLE, root / "handwriting")
     return root
+
+
+@pytest.fixture(scope="session")
+def mnist_dir(tmp_path_factory, mnist_sample) -> Path:
+    """The sample as both splits."""
+    return mnist_folder(tmp_path_factory.mktemp("data"), mnist_sample, mnist_sample)
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,23 @@
 """The app's handlers without a browser, and its /predict endpoint through gradio_client."""
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
-from examples.strokes import SHIPPED, render
+from harness.drawing import EXAMPLES, as_sketchpad, render_strokes
+from harness.server import WEIGHTS, serve_app
+from model.canvas import NoDigit
 from model.classifier import DigitClassifier
-from model.views import DRAW_PROMPT, NO_DIGIT_PROMPT, Views, enlarge, status_text
-from tests.app_server import WEIGHTS, running_app
+from ui.texts import DRAW_PROMPT, NO_DIGIT_STATUS, status_text
+from ui.views import Views, enlarge
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -17,11 +25,27 @@ def views() -> Views:
     return Views(DigitClassifier(WEIGHTS))
 
 
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory) -> str:
+    with serve_app(tmp_path_factory.mktemp("app"), WEIGHTS) as server:
+        yield server.url
+
+
+def drawn_layer(kind: str) -> np.ndarray:
+    """A 560x560 stroke layer: a drawn "seven", a "speck", a canvas "covered" in ink, or "nothing"."""
+    if kind == "seven":
+        return render_strokes(7)
+    layer = np.zeros((560, 560, 4), np.uint8)
+    if kind == "speck":
+        layer[100:104, 100:104, 3] = 255
+    elif kind == "covered":
+        layer[20:-20, 20:-20, 3] = 255
+    return layer
+
+
 def sketchpad(digit: int | None) -> dict:
-    """A Sketchpad value (type="numpy") as Gradio hands it over: one RGBA stroke layer."""
-    layer = np.zeros((560, 560, 4), np.uint8) if digit is None else np.asarray(render(digit))
-    white = np.full((560, 560, 4), 255, np.uint8)
-    return {"background": white, "layers": [layer], "composite": white}
+    """A Sketchpad value as Gradio hands it over: the digit's strokes, or an empty canvas."""
+    return as_sketchpad(drawn_layer("nothing") if digit is None else render_strokes(digit))
 
 
 @pytest.mark.parametrize("digit", range(10))
@@ -49,12 +73,11 @@ def test_an_empty_canvas_shows_no_probabilities_and_a_prompt(views):
     assert view.status == DRAW_PROMPT
 
 
-def test_a_speck_asks_for_a_bigger_drawing(views):
-    value = sketchpad(None)
-    value["layers"][0][100:104, 100:104, 3] = 255
-    view = views.render(value)
+@pytest.mark.parametrize("kind, reason", [("speck", NoDigit.TOO_SMALL), ("covered", NoDigit.TOO_MUCH_INK)])
+def test_no_digit_says_why_on_the_page(views, kind, reason):
+    view = views.render(as_sketchpad(drawn_layer(kind)))
     assert view.probabilities is None
-    assert view.status == NO_DIGIT_PROMPT
+    assert view.status == NO_DIGIT_STATUS[reason] != DRAW_PROMPT
 
 
 def test_unreadable_input_gives_a_message_not_an_error(views):
@@ -108,42 +131,62 @@ def test_row_contributions_add_up_to_the_logit(views, digit):
 def test_predict_takes_a_sketchpad_value_or_an_image(views, tmp_path):
     assert views.predict(sketchpad(3))["label"] == 3
     path = tmp_path / "five.png"
-    render(5).save(path)
+    Image.fromarray(render_strokes(5)).save(path)
     result = views.predict(str(path))
-    assert result["label"] == 5 and len(result["probabilities"]) == 10
-    assert views.predict(None) == {"label": None, "probabilities": None, "unsure": False}
-    assert "error" in views.predict(str(tmp_path / "missing.png"))
+    assert result["label"] == 5 and len(result["probabilities"]) == 10 and result["reason"] is None
+    assert views.predict(None) == {"label": None, "probabilities": None, "unsure": False, "reason": "blank"}
+    missing = views.predict(str(tmp_path / "missing.png"))
+    assert missing["reason"] == "unreadable" and "missing.png" in missing["error"]
 
 
-def test_the_api_answers_through_gradio_client(tmp_path):
+def test_the_api_answers_through_gradio_client(app_url, tmp_path):
     from gradio_client import Client, handle_file
 
     path = tmp_path / "seven.png"
-    render(7).save(path)
-    with running_app() as url:
-        client = Client(url, verbose=False)
-        by_image = client.predict(image=handle_file(str(path)), api_name="/predict")
-        example = str(Path(__file__).resolve().parent.parent / "examples" / f"drawn_{SHIPPED[0]}.png")
-        by_sketch = client.predict(
-            sketch={"background": None, "layers": [handle_file(example)], "composite": None},
-            api_name="/predict",
-        )
-        empty = client.predict(api_name="/predict")
+    Image.fromarray(render_strokes(7)).save(path)
+    client = Client(app_url, verbose=False)
+    by_image = client.predict(image=handle_file(str(path)), api_name="/predict")
+    example = str(Path(__file__).resolve().parent.parent / "examples" / f"drawn_{EXAMPLES[0]}.png")
+    by_sketch = client.predict(
+        sketch={"background": None, "layers": [handle_file(example)], "composite": None},
+        api_name="/predict",
+    )
+    empty = client.predict(api_name="/predict")
     assert by_image["label"] == 7 and sum(by_image["probabilities"]) == pytest.approx(1.0, abs=1e-3)
-    assert by_sketch["label"] == SHIPPED[0]
-    assert empty["label"] is None
+    assert by_sketch["label"] == EXAMPLES[0]
+    assert empty == {"label": None, "probabilities": None, "unsure": False, "reason": "blank"}
 
 
-def test_the_readme_api_snippet_runs(monkeypatch, capsys):
+def test_the_api_and_the_command_line_answer_alike(app_url, tmp_path):
+    """The same files get the same label, probabilities and reason from /predict and from
+    `python -m model predict --json`, digit or not. (A file that is no image never reaches the
+    app through /predict: Gradio refuses it first; tests/test_cli.py checks its reason.)"""
+    from gradio_client import Client, handle_file
+
+    paths = []
+    for kind in ("seven", "speck", "covered", "nothing"):
+        paths.append(tmp_path / f"{kind}.png")
+        Image.fromarray(drawn_layer(kind)).save(paths[-1])
+    client = Client(app_url, verbose=False)
+    api = [client.predict(image=handle_file(str(path)), api_name="/predict") for path in paths]
+    cli = subprocess.run(
+        [sys.executable, "-m", "model", "predict", *map(str, paths), "--json", "--weights", str(WEIGHTS)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    records = [json.loads(line) for line in cli.stdout.splitlines()]
+    assert [record.pop("path") for record in records] == list(map(str, paths))
+    assert records == api
+    assert [answer["reason"] for answer in api] == [None, "too_small", "too_much_ink", "blank"]
+
+
+def test_the_readme_api_snippet_runs(app_url, monkeypatch, capsys):
     """The README's gradio_client example, run as written against a launched app."""
     import re
 
-    root = Path(__file__).resolve().parent.parent
-    readme = (root / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     snippet = re.search(r"### The API.*?```python\n(.*?)```", readme, re.S).group(1)
-    monkeypatch.chdir(root)
-    with running_app() as url:
-        exec(snippet.replace('"http://127.0.0.1:7860"', repr(url)), {})
+    monkeypatch.chdir(ROOT)
+    exec(snippet.replace('"http://127.0.0.1:7860"', repr(app_url)), {})
     printed = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("Loaded as API")]
     label, top = printed[0].split()
     assert label == "3" and float(top) > 0.5

@@ -1,7 +1,7 @@
 """Inputs that are not drawings, through the classifier, the app's handlers and the HTTP API.
 
-Each is refused with a short message for the user, or read as "no digit"; none raises any
-other error, and the server answers a normal drawing correctly right after each one.
+Each is refused with a short message for the user, or read as "no digit" with the reason;
+none raises an error, and the server answers a normal drawing correctly right after each one.
 """
 
 import io
@@ -17,14 +17,14 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 import model.weights
-from benchmarks.drawing import as_sketchpad
-from benchmarks.load import make_drawings, serve_app
-from benchmarks.unsure_threshold import scribble
-from model.canvas import MAX_PIXELS, InvalidImage
-from model.views import Views
+from harness.drawing import as_sketchpad, scribble
+from harness.server import save_drawings, serve_app
+from model.canvas import MAX_PIXELS, NoDigit
+from ui.views import Views
 
-REFUSED = "refused"  # InvalidImage, whose message the app shows
-NO_DIGIT = "no digit"  # read, and found to hold no digit
+# What each input must give: no digit for one of these reasons, or ANSWERED.
+REFUSED = NoDigit.UNREADABLE  # with a message for the user, which the app shows
+BLANK, TOO_SMALL, TOO_MUCH_INK = NoDigit.BLANK, NoDigit.TOO_SMALL, NoDigit.TOO_MUCH_INK
 ANSWERED = "answered"  # odd but valid: a label or "no digit", either is fine
 CANVAS = 800
 
@@ -68,9 +68,9 @@ FILES = [
     ("truncated.png", encoded(Image.new("L", (200, 200), 128), "PNG")[:70], REFUSED),
     ("bomb.png", png_claiming(20_000, 20_000), REFUSED),  # past Pillow's own limit
     ("over_the_limit.png", png_claiming(5_000, 5_000), REFUSED),  # past MAX_PIXELS only
-    ("transparent.png", encoded(Image.fromarray(layer(0)), "PNG"), NO_DIGIT),
-    ("white.jpg", encoded(Image.new("RGB", (CANVAS, CANVAS), "white"), "JPEG"), NO_DIGIT),
-    ("one_pixel.png", encoded(Image.new("L", (1, 1)), "PNG"), NO_DIGIT),
+    ("transparent.png", encoded(Image.fromarray(layer(0)), "PNG"), BLANK),
+    ("white.jpg", encoded(Image.new("RGB", (CANVAS, CANVAS), "white"), "JPEG"), BLANK),
+    ("one_pixel.png", encoded(Image.new("L", (1, 1)), "PNG"), BLANK),
     ("cmyk.jpg", encoded(Image.new("CMYK", (64, 64), (0, 0, 0, 255)), "JPEG"), ANSWERED),
     ("sixteen_bit.png", encoded(Image.new("I;16", (64, 64), 4000), "PNG"), ANSWERED),
     ("animated.gif", animated_gif(), ANSWERED),
@@ -78,15 +78,15 @@ FILES = [
 
 # Values a caller of DigitClassifier.predict could pass: (id, make(folder) -> value, expected)
 VALUES = [
-    ("None", lambda folder: None, NO_DIGIT),
-    ("empty dict", lambda folder: {}, NO_DIGIT),
-    ("empty sketchpad", lambda folder: {"background": None, "layers": [], "composite": None}, NO_DIGIT),
-    ("untouched canvas", lambda folder: as_sketchpad(layer(0)), NO_DIGIT),
-    ("faint strokes", lambda folder: as_sketchpad(layer(10)), NO_DIGIT),
-    ("canvas painted over", lambda folder: as_sketchpad(layer(255)), NO_DIGIT),
-    ("a dot", lambda folder: as_sketchpad(dot()), NO_DIGIT),
-    ("all white", lambda folder: np.full((CANVAS, CANVAS, 3), 255, np.uint8), NO_DIGIT),
-    ("all black", lambda folder: np.zeros((CANVAS, CANVAS), np.uint8), NO_DIGIT),
+    ("None", lambda folder: None, BLANK),
+    ("empty dict", lambda folder: {}, BLANK),
+    ("empty sketchpad", lambda folder: {"background": None, "layers": [], "composite": None}, BLANK),
+    ("untouched canvas", lambda folder: as_sketchpad(layer(0)), BLANK),
+    ("faint strokes", lambda folder: as_sketchpad(layer(10)), BLANK),
+    ("canvas painted over", lambda folder: as_sketchpad(layer(255)), TOO_MUCH_INK),
+    ("a dot", lambda folder: as_sketchpad(dot()), TOO_SMALL),
+    ("all white", lambda folder: np.full((CANVAS, CANVAS, 3), 255, np.uint8), BLANK),
+    ("all black", lambda folder: np.zeros((CANVAS, CANVAS), np.uint8), BLANK),
     ("noise", lambda folder: np.random.default_rng(0).integers(0, 256, (CANVAS, CANVAS), np.uint8), ANSWERED),
     ("bool array", lambda folder: np.eye(28, dtype=bool), ANSWERED),
     ("0x0 array", lambda folder: np.zeros((0, 0), np.uint8), REFUSED),
@@ -137,14 +137,13 @@ def check_message(message: str) -> None:
 
 @pytest.mark.parametrize("make, expected", [pytest.param(make, expected, id=name) for name, make, expected in VALUES])
 def test_classifier(classifier, files, make, expected):
-    value = make(files)
+    prediction = classifier.predict(make(files), with_explanation=True)
     if expected == REFUSED:
-        with pytest.raises(InvalidImage) as refused:
-            classifier.predict(value)
-        check_message(str(refused.value))
-        return
-    prediction = classifier.predict(value, with_explanation=True)
-    if expected == NO_DIGIT:
+        check_message(prediction.error)
+    else:
+        assert prediction.error is None
+    if isinstance(expected, NoDigit):
+        assert prediction.reason is expected
         assert prediction.label is None and prediction.probabilities is None
     elif prediction.label is not None:
         assert np.isfinite(prediction.probabilities).all()
@@ -158,11 +157,12 @@ def test_app_handlers(views, files, make, expected):
     api, view = views.predict(value), views.render(value, show_hidden=True)
     if expected == REFUSED:
         check_message(api["error"])
-        assert api["label"] is None and view.status == f"⚠️ {api['error']}"
+        assert view.status == f"⚠️ {api['error']}"
     else:
         assert "error" not in api and not view.status.startswith("⚠️")
-    if expected == NO_DIGIT:
-        assert api["label"] is None and view.probabilities is None and view.hidden is None
+    if isinstance(expected, NoDigit):
+        assert api["label"] is None and api["reason"] == expected.value
+        assert view.probabilities is None and view.hidden is None
 
 
 def test_corrupted_image_files_are_refused_or_read(classifier, tmp_path):
@@ -185,12 +185,12 @@ def test_corrupted_image_files_are_refused_or_read(classifier, tmp_path):
             data[where:where] = rng.integers(0, 256, 16, np.uint8).tobytes()
         path = tmp_path / f"corrupt_{trial}"
         path.write_bytes(bytes(data))
-        try:
-            classifier.predict(path)
-            outcomes[ANSWERED] += 1
-        except InvalidImage as refused:
-            check_message(str(refused))
+        prediction = classifier.predict(path)
+        if prediction.reason is REFUSED:
+            check_message(prediction.error)
             outcomes[REFUSED] += 1
+        else:
+            outcomes[ANSWERED] += 1
     assert min(outcomes.values()) > 0  # the sample holds both kinds, so both paths were exercised
 
 
@@ -209,9 +209,9 @@ def client(server) -> Client:
 
 
 @pytest.fixture(scope="module")
-def good_drawing(tmp_path_factory, views):
+def good_drawing(tmp_path_factory, mnist_sample, views):
     """A real drawing, and the answer the app's handler gives it in this process."""
-    drawing = make_drawings(tmp_path_factory.mktemp("good"), 1)[0]
+    drawing = save_drawings(tmp_path_factory.mktemp("good"), mnist_sample[0][:1], mnist_sample[1][:1])[0]
     return drawing, views.predict(as_sketchpad(np.asarray(Image.open(drawing.layer))))
 
 
@@ -237,12 +237,14 @@ def test_http_upload(server, client, files, good_drawing, name, expected, as_lay
     answer = call(client, **sent)
     if expected == REFUSED:
         if not isinstance(answer, AppError):  # else Gradio's own decoding refused it, before the app
-            assert answer["label"] is None
+            assert answer["label"] is None and answer["reason"] == "unreadable"
             check_message(answer["error"])
     else:
         assert not isinstance(answer, AppError) and "error" not in answer
-    if expected == NO_DIGIT:
-        assert answer["label"] is None
+        if isinstance(expected, NoDigit):
+            assert answer["label"] is None
+            # Sent as a stroke layer, an opaque image is paint all over the canvas.
+            assert answer["reason"] == (TOO_MUCH_INK if as_layer and name != "transparent.png" else expected).value
     assert_still_serving(server, client, good_drawing)
 
 

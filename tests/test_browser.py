@@ -1,19 +1,25 @@
 """The app in headless Chromium, driven like a person: real mouse strokes on the real sketchpad.
 
+The app runs under harness/record_values.py, which saves each sketchpad value its handler is
+given, and the status it answered: the tests compare a real value with the one the harness
+builds, and wait for the page to show the answer to a whole drawing.
+
 Screenshots go to artifacts/ (ignored by git). Chromium is Debian's (`make chromium`), not a
 Playwright download.
 """
 
 import re
 import shutil
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from app import CANVAS_SIZE
-from examples.strokes import DIGITS
-from tests.app_server import running_app
+from harness.drawing import STROKES, as_sketchpad, placed, render_strokes
+from harness.server import serve_app
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -21,12 +27,19 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 DRAWN = (7, 2, 4, 0)  # digits the test draws stroke by stroke
+ANSWER_LIMIT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
-def app_url():
-    with running_app() as url:
-        yield url
+def recorded(tmp_path_factory) -> Path:
+    """The folder where the app saves the values its sketchpad handler is given."""
+    return tmp_path_factory.mktemp("recorded")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, recorded):
+    with serve_app(tmp_path_factory.mktemp("app"), runner=("-m", "harness.record_values", str(recorded))) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +79,8 @@ def draw(page: Page, digit: int, scale: float = 1.0, shift: tuple[float, float] 
     `shift` (fractions of the canvas) move the drawing away from the centre."""
     area = drawing_area(page)
 
-    def on_page(x: float, y: float) -> tuple[float, float]:
-        x, y = 0.5 + (x - 0.5) * scale + shift[0], 0.5 + (y - 0.5) * scale + shift[1]
-        return area["x"] + x * area["side"], area["y"] + y * area["side"]
-
-    for stroke in DIGITS[digit]:
-        points = [on_page(x, y) for x, y in stroke]
+    for stroke in STROKES[digit]:
+        points = [(area["x"] + x * area["side"], area["y"] + y * area["side"]) for x, y in placed(stroke, scale, shift)]
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:
@@ -94,18 +103,51 @@ def test_a_new_page_prompts_to_draw_and_draws_at_once(page: Page):
     page.screenshot(path=ARTIFACTS / "empty.png")
 
 
-def wait_for_answers(page: Page) -> None:
-    """Waits until no answer is on its way: a digit drawn in several strokes is read after each,
-    and the answer to an earlier stroke can show before the last stroke's is in."""
-    page.wait_for_timeout(500)
-    expect(page.locator("#status")).not_to_contain_text(re.compile(r"\d\.\ds"), timeout=15_000)
+def recorded_values(folder: Path, first: int) -> list[dict]:
+    """The values the handler was given, from call number `first` on, in the order of the calls."""
+    numbers = sorted(int(path.stem) for path in folder.glob("*.npz"))
+    values = []
+    for number in (n for n in numbers if n >= first):
+        with np.load(folder / f"{number}.npz") as saved:
+            values.append({key: saved[key] for key in saved.files})
+    return values
 
 
-def test_drawn_digits_are_recognised_then_cleared(page: Page):
+def calls_so_far(folder: Path) -> int:
+    return len(list(folder.glob("*.npz")))
+
+
+def answer_to_whole_drawing(page: Page, folder: Path, first: int, digit: int) -> dict:
+    """Waits until the handler has been given the whole drawing of `digit` (ink where its last
+    stroke ends), the page shows the status it answered, and no event is still running;
+    returns that value.
+
+    A digit drawn in several strokes is read after each, and an earlier stroke's answer can
+    show while the last stroke's is on its way: the status of the whole drawing's answer (its
+    label and probability) is the one to wait for. The answer shows while its event is still
+    finishing, with Gradio's timer ("processing | 1.2/1.4s") beside it; pressing Clear then
+    can lose the Clear, so the timer must be gone too.
+    """
+    x, y = STROKES[digit][-1][-1]
+    end = (round(y * CANVAS_SIZE), round(x * CANVAS_SIZE))
+    deadline = time.monotonic() + ANSWER_LIMIT_MS / 1000
+    while True:
+        whole = [value for value in recorded_values(folder, first) if value["layer_0"][end + (3,)] > 0]
+        if whole:
+            break
+        assert time.monotonic() < deadline, "the whole drawing never reached the app"
+        page.wait_for_timeout(100)
+    first_line = str(whole[-1]["status"]).splitlines()[0].replace("## ", "").replace("**", "")
+    expect(page.locator("#status")).to_contain_text(first_line, timeout=ANSWER_LIMIT_MS)
+    expect(page.locator("#status")).not_to_contain_text(re.compile(r"\d\.\ds"), timeout=ANSWER_LIMIT_MS)
+    return whole[-1]
+
+
+def test_drawn_digits_are_recognised_then_cleared(page: Page, recorded: Path):
     for digit in DRAWN:
+        first = calls_so_far(recorded)
         draw(page, digit)
-        expect(page.locator("#status")).to_contain_text(f"It's a {digit}", timeout=15_000)
-        wait_for_answers(page)
+        answer_to_whole_drawing(page, recorded, first, digit)
         expect(page.locator("#status")).to_contain_text(f"It's a {digit}")
         expect(page.locator("#probabilities")).to_contain_text("%")
         page.screenshot(path=ARTIFACTS / f"drawn_{digit}.png")
@@ -146,3 +188,20 @@ def test_heatmap_appears_when_asked(page: Page):
 def test_an_example_loads_and_is_predicted(page: Page):
     page.get_by_text("drawn 3", exact=True).click()
     expect(page.locator("#status")).to_contain_text("It's a 3", timeout=15_000)
+
+
+def test_the_harness_builds_the_value_the_real_sketchpad_sends(page: Page, recorded: Path):
+    """harness.drawing.as_sketchpad, which the tests and benchmarks use, against a value
+    captured from the real component: the same arrays, for the layer the page drew."""
+    first = calls_so_far(recorded)
+    draw(page, 7)
+    value = answer_to_whole_drawing(page, recorded, first, 7)
+    layer = value["layer_0"]
+    built = as_sketchpad(layer)
+    assert sorted(key for key in value if key != "status") == ["background", "composite", "layer_0"]
+    for key in ("background", "composite"):
+        assert value[key].dtype == built[key].dtype and value[key].shape == built[key].shape, key
+        assert np.array_equal(value[key], built[key]), key
+    # And the mouse drew the table's strokes where render_strokes puts them.
+    drawn, rendered = layer[..., 3] > 0, render_strokes(7)[..., 3] > 0
+    assert (drawn & rendered).sum() / (drawn | rendered).sum() > 0.7

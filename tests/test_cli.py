@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmarks.drawing import flatten
-from tests.drawings import draw_digit
+from harness.drawing import flatten, render_strokes
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -25,7 +24,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def images(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("images")
     for digit in (1, 4, 7):
-        Image.fromarray(flatten(draw_digit(digit))).save(folder / f"digit_{digit}.png")
+        Image.fromarray(flatten(render_strokes(digit))).save(folder / f"digit_{digit}.png")
     Image.new("RGB", (400, 400), "white").save(folder / "blank.png")
     (folder / "notes.txt").write_text("not an image, and not listed from a folder")
     return folder
@@ -37,9 +36,9 @@ def test_predict_json_lines(images):
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["path"] for r in records] == [str(images / "digit_7.png"), str(images / "blank.png")]
     seven, blank = records
-    assert seven["label"] == 7 and len(seven["probs"]) == 10
-    assert np.isclose(sum(seven["probs"]), 1, atol=1e-4) and np.argmax(seven["probs"]) == 7
-    assert blank["label"] is None and blank["probs"] == [0.0] * 10
+    assert seven["label"] == 7 and len(seven["probabilities"]) == 10 and seven["reason"] is None
+    assert np.isclose(sum(seven["probabilities"]), 1, atol=1e-4) and np.argmax(seven["probabilities"]) == 7
+    assert blank["label"] is None and blank["probabilities"] is None and blank["reason"] == "blank"
 
 
 def test_predict_reads_folders_in_name_order(images):
@@ -55,14 +54,14 @@ def test_predict_table(images):
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["label", "prob", "path"]
     assert lines[1].split()[0] == "4" and lines[1].endswith("digit_4.png")
-    assert "no digit" in lines[2]
+    assert "no digit: blank" in lines[2]
 
 
 def test_unreadable_file_is_reported_and_fails_the_run(images):
     result = run_cli("predict", str(images / "notes.txt"), str(images / "digit_1.png"), "--json")
     assert result.returncode == 1
     bad, good = [json.loads(line) for line in result.stdout.splitlines()]
-    assert bad["label"] is None and "not an image" in bad["error"]
+    assert bad["label"] is None and bad["reason"] == "unreadable" and "not an image" in bad["error"]
     assert good["label"] == 1
 
 

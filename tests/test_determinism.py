@@ -9,9 +9,9 @@ import torch
 from PIL import Image
 
 import model.weights
-from benchmarks.drawing import as_sketchpad, draw_digit
+from harness.drawing import as_sketchpad, draw_digit
 from model.classifier import DigitClassifier
-from model.views import Views
+from ui.views import Views
 
 THREADS = 8
 ROUNDS = 6  # each drawing is predicted this many times per thread

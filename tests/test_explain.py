@@ -3,10 +3,11 @@
 import numpy as np
 import torch
 
+from harness.drawing import render_strokes
+from model.canvas import normalize
 from model.config import ArchitectureConfig
 from model.explain import explain
 from model.network import BiLSTMClassifier
-from tests.drawings import draw_digit
 
 
 def test_row_contributions_add_up_to_the_logit():
@@ -32,11 +33,15 @@ def test_states_are_the_lstm_outputs():
     assert torch.equal(states[0][0, :, 1], outputs[0, :, 5:])  # backward direction
 
 
-def test_classifier_explains_its_prediction(classifier):
-    prediction = classifier.predict(draw_digit(7), with_explanation=True)
+def test_classifier_explains_its_prediction_with_the_networks_logits(classifier):
+    prediction = classifier.predict(render_strokes(7), with_explanation=True)
     explanation = prediction.explanation
     assert explanation.label == prediction.label == 7
-    logits = np.log(prediction.probabilities)  # log-softmax differs from logits by a constant
+    inputs = normalize(torch.from_numpy(prediction.pixels), classifier.config.preprocess)[None]
+    with torch.inference_mode():
+        logits = classifier.network(inputs)[0]  # (10,)
     hidden = classifier.config.architecture.hidden_size
     assert [s.shape for s in explanation.states] == [(28, 2, hidden)] * classifier.config.architecture.num_layers
-    assert explanation.logit > 0 and np.argmax(logits) == 7
+    assert np.isclose(explanation.logit, logits[7].item(), atol=1e-4)
+    assert np.isclose(explanation.bias + explanation.contributions.sum(), logits[7].item(), atol=1e-4)
+    assert logits.argmax().item() == 7

@@ -2,12 +2,11 @@
 
 import torch
 
+from harness.drawing import STROKES, as_sketchpad, render_strokes
 from model.canvas import normalize
 from model.classifier import DigitClassifier
 from model.network import predict_labels
-from model.weights import DEFAULT_WEIGHTS
-from benchmarks.drawing import as_sketchpad
-from tests.drawings import STROKES, draw_digit
+from model.paths import SEED_WEIGHTS
 
 
 def sample_accuracy(classifier, mnist_sample) -> float:
@@ -21,12 +20,12 @@ def test_shipped_weights_accuracy_on_mnist_sample(classifier, mnist_sample):
 
 
 def test_seed_weights_accuracy_on_mnist_sample(mnist_sample):
-    seed = DigitClassifier(DEFAULT_WEIGHTS.with_name("seed.safetensors"))
+    seed = DigitClassifier(SEED_WEIGHTS)
     assert sample_accuracy(seed, mnist_sample) >= 0.97
 
 
 def test_shipped_weights_read_pen_drawn_digits(classifier):
     for digit in STROKES:
         for width in (8, 30, 70):
-            prediction = classifier.predict(as_sketchpad(draw_digit(digit, width=width)))
+            prediction = classifier.predict(as_sketchpad(render_strokes(digit, canvas=800, width=width)))
             assert prediction.label == digit, (digit, width, prediction.probabilities)

@@ -7,8 +7,6 @@ import io
 import json
 import shutil
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,14 +14,11 @@ import torch
 from safetensors.torch import save_file
 
 import model.weights
-from benchmarks.load import free_port
+from harness.server import serve_app
 from model.classifier import DigitClassifier
 from model.config import ArchitectureConfig, ModelConfig
 from model.network import BiLSTMClassifier
 from model.weights import WeightsError, config_path, load_model, save_model, sha256_of
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture
 def weights(tmp_path) -> Path:
@@ -177,11 +172,9 @@ def test_a_missing_file_is_named(weights, missing):
     assert f"{gone.name} is missing" in refusal(weights)
 
 
-def test_the_app_will_not_start_on_corrupt_weights(weights):
+def test_the_app_will_not_start_on_corrupt_weights(weights, tmp_path):
     weights.write_bytes(weights.read_bytes()[:-1])
-    started = subprocess.run(
-        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(free_port()), "--weights", str(weights)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
-    assert started.returncode != 0
-    assert str(weights) in started.stderr and "sha256 does not match" in started.stderr
+    with pytest.raises(RuntimeError, match="The app exited") as refused:
+        with serve_app(tmp_path / "server", weights):
+            pass
+    assert str(weights) in str(refused.value) and "sha256 does not match" in str(refused.value)

@@ -1,78 +1,19 @@
-"""What the app shows for a drawing: the probabilities, the input the model sees, and the
-Bi-LSTM's hidden states as heatmaps beside each row's share of the predicted class's score.
-
-Everything here takes and returns plain values (dicts, strings, uint8 arrays), so the app
-only wires components to it, and the tests need no browser.
-"""
+"""The hidden-state heatmap: the Bi-LSTM's states at each image row, beside each row's share
+of the predicted digit's score, drawn as an image fast enough to follow the pen."""
 
 import threading
-from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import SymLogNorm
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import SymLogNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .canvas import InvalidImage, ink_map
-from .classifier import NO_DIGIT, DigitClassifier, Prediction
-from .explain import Explanation
+from model.explain import Explanation
 
 BAR_COLOURS = ("#d6604d", "#4393c3")  # forward, backward: the ends of the heatmaps' colour map
-SEEN_SCALE = 10  # the 28x28 input is shown at 280x280, each pixel a sharp square
-DRAW_PROMPT = "Draw a digit from 0 to 9 on the canvas."
-NO_DIGIT_PROMPT = "No digit found yet: draw one bigger, or with a darker stroke."
-
-
-@dataclass(frozen=True)
-class View:
-    """The app's outputs for one drawing; None means "show nothing"."""
-
-    probabilities: dict[str, float] | None  # "0".."9" -> probability, for gr.Label
-    status: str  # Markdown: the prediction, a prompt to draw, or the unsure note
-    seen: np.ndarray | None  # (280, 280) uint8: the 28x28 input, enlarged
-    hidden: np.ndarray | None  # (H, W, 3) uint8 heatmap figure, when asked for
-    label: int | None = None
-
-
-def probability_dict(probabilities: np.ndarray) -> dict[str, float]:
-    return {str(digit): float(p) for digit, p in enumerate(probabilities)}
-
-
-def enlarge(pixels: np.ndarray, scale: int = SEEN_SCALE) -> np.ndarray:
-    """(28, 28) ink in [0, 1] -> (28 * scale, 28 * scale) uint8, white ink on black as in MNIST.
-
-    Nearest-neighbour scaling, so each input pixel stays a visible square.
-    """
-    gray = (pixels.clip(0, 1) * 255).round().astype(np.uint8)
-    return np.kron(gray, np.ones((scale, scale), np.uint8))
-
-
-def status_text(prediction: Prediction) -> str:
-    if prediction.label is None:
-        return NO_DIGIT_PROMPT
-    top = float(prediction.probabilities[prediction.label])
-    text = f"## It's a **{prediction.label}** ({top:.1%})"
-    if prediction.unsure:
-        text += (
-            "\n\n⚠️ **The model is unsure.** This doesn't look much like any digit it knows; "
-            "try drawing it larger, more upright, or more clearly."
-        )
-    return text
-
-
-def api_result(prediction: Prediction) -> dict:
-    """The /predict endpoint's answer: the label (None for no digit), the ten probabilities in
-    digit order (None for no digit), and whether the model is unsure."""
-    if prediction.label is None:
-        return {"label": None, "probabilities": None, "unsure": False}
-    return {
-        "label": prediction.label,
-        "probabilities": [round(float(p), 6) for p in prediction.probabilities],
-        "unsure": prediction.unsure,
-    }
 
 
 class HiddenStatePainter:
@@ -178,51 +119,3 @@ class HiddenStatePainter:
         top, low = self.rows - 0.4, self.rows + 0.4
         return np.stack([np.stack([left, top], 1), np.stack([right, top], 1),
                          np.stack([right, low], 1), np.stack([left, low], 1)], 1)
-
-
-class Views:
-    """The classifier and the heatmap painter behind the app; one instance serves all users."""
-
-    def __init__(self, classifier: DigitClassifier):
-        self.classifier = classifier
-        architecture = classifier.config.architecture
-        self.painter = HiddenStatePainter(
-            architecture.rows, architecture.cols, architecture.hidden_size, architecture.num_layers
-        )
-
-    def render(self, value, show_hidden: bool = False, layer: int | None = None) -> View:
-        """A sketchpad value or image -> the View. Unreadable input gives a message, not an error."""
-        if _is_blank_sketchpad(value):
-            return View(probabilities=None, status=DRAW_PROMPT, seen=None, hidden=None)
-        try:
-            prediction = self.classifier.predict(value, with_explanation=show_hidden)
-        except InvalidImage as invalid:
-            return View(probabilities=None, status=f"⚠️ {invalid}", seen=None, hidden=None)
-        if prediction.label is None:  # a blank canvas asks for a drawing; a speck, for a bigger one
-            status = DRAW_PROMPT if ink_map(value) is None else NO_DIGIT_PROMPT
-            return View(probabilities=None, status=status, seen=None, hidden=None)
-        return View(
-            probabilities=probability_dict(prediction.probabilities),
-            status=status_text(prediction),
-            seen=enlarge(prediction.pixels),
-            hidden=self.painter.paint(prediction.explanation, prediction.pixels, layer) if show_hidden else None,
-            label=prediction.label,
-        )
-
-    def predict(self, value) -> dict:
-        """The /predict endpoint: {"label", "probabilities", "unsure"}, or {"error"} for bad input."""
-        if _is_blank_sketchpad(value):
-            return api_result(NO_DIGIT)
-        try:
-            return api_result(self.classifier.predict(value))
-        except InvalidImage as invalid:
-            return {**api_result(NO_DIGIT), "error": str(invalid)}
-
-
-def _is_blank_sketchpad(value) -> bool:
-    """Nothing given, or a sketchpad value with no image in it: the user hasn't drawn yet."""
-    if value is None:
-        return True
-    if isinstance(value, dict):
-        return not value.get("layers") and value.get("composite") is None and value.get("background") is None
-    return False

@@ -1,6 +1,6 @@
 """Runs a Python script while recording every file it writes and every address it reaches.
 
-    python -m benchmarks.write_audit LOG SCRIPT [ARGS...]
+    python -m harness.write_audit LOG SCRIPT [ARGS...]
 
 Python's audit hooks (PEP 578) see each file opened for writing, each file or folder created,
 renamed or removed, and each DNS lookup and socket connection, whichever library makes them.

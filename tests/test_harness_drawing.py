@@ -1,15 +1,17 @@
-"""The benchmark's pen: strokes have the asked width, the drawing its asked size and place."""
+"""The test drawings' pen: strokes have the asked width, the drawing its asked size and place."""
 
 import numpy as np
 import pytest
 
-from benchmarks.drawing import (
+from harness.drawing import (
+    STROKES,
     as_sketchpad,
     centre_line,
     draw_digit,
     draw_strokes,
     flatten,
     invert,
+    render_strokes,
     thin,
 )
 
@@ -100,8 +102,8 @@ def test_forms_agree_with_the_layer():
 
     value = as_sketchpad(layer)
     assert value["layers"][0] is layer
-    assert np.array_equal(value["composite"], flat)
-    assert value["background"].shape == (CANVAS, CANVAS, 3) and (value["background"] == 255).all()
+    assert np.array_equal(value["composite"][..., :3], flat) and (value["composite"][..., 3] == 255).all()
+    assert value["background"].shape == (CANVAS, CANVAS, 4) and (value["background"] == 255).all()
     assert 0 < (layer[..., 3] > 0).mean() < 0.2
 
 
@@ -115,3 +117,21 @@ def test_strokes_of_an_existing_centre_line_can_be_redrawn_at_other_sizes():
     small = draw_strokes(strokes, size=0.2, width=8)
     large = draw_strokes(strokes, size=0.85, width=8)
     assert (small[..., 3] > 0).sum() < (large[..., 3] > 0).sum()
+
+
+def test_a_uint8_digit_is_drawn_as_its_intensities_in_0_to_1():
+    digit = ell_digit()
+    assert np.array_equal(draw_digit((digit * 255).astype(np.uint8)), draw_digit(digit))
+
+
+@pytest.mark.parametrize("digit", sorted(STROKES))
+def test_table_strokes_are_drawn_where_placed(digit):
+    layer = render_strokes(digit, canvas=560, width=28)
+    assert set(np.unique(layer[..., 3])) == {0, 255}  # hard edges, as the sketchpad's brush leaves
+    top, bottom, left, right = ink_box(layer)
+    small = render_strokes(digit, canvas=560, width=28, scale=0.5, shift=(0.2, -0.2))
+    s_top, s_bottom, s_left, s_right = ink_box(small)
+    # Half the path's size (the pen keeps its width), its centre moved right and up by a fifth.
+    assert abs((s_bottom - s_top - 28) - (bottom - top - 28) / 2) <= 3
+    assert abs((s_left + s_right) / 2 - ((left + right) / 2 - 280) / 2 - 280 - 112) <= 2
+    assert abs((s_top + s_bottom) / 2 - ((top + bottom) / 2 - 280) / 2 - 280 + 112) <= 2

@@ -1,0 +1,61 @@
+"""The page's words: the prompts, the status line for each answer, and the About section."""
+
+from model.canvas import NoDigit
+from model.classifier import Prediction
+from model.config import ModelConfig
+
+DRAW_PROMPT = "Draw a digit from 0 to 9 on the canvas."
+# What the status line says for each reason the conversion finds no digit; an unreadable
+# input shows its own message instead.
+NO_DIGIT_STATUS = {
+    NoDigit.BLANK: DRAW_PROMPT,
+    NoDigit.TOO_SMALL: "No digit found yet: draw one bigger, or with a darker stroke.",
+    NoDigit.TOO_MUCH_INK: "Too much ink to read one digit: clear the canvas and draw a single digit.",
+}
+
+
+def status_text(prediction: Prediction) -> str:
+    """Markdown: the answer, with a note when the model is unsure, or why there is none."""
+    if prediction.error:
+        return f"⚠️ {prediction.error}"
+    if prediction.label is None:
+        return NO_DIGIT_STATUS[prediction.reason]
+    top = float(prediction.probabilities[prediction.label])
+    text = f"## It's a **{prediction.label}** ({top:.1%})"
+    if prediction.unsure:
+        text += (
+            "\n\n⚠️ **The model is unsure.** This doesn't look much like any digit it knows; "
+            "try drawing it larger, more upright, or more clearly."
+        )
+    return text
+
+
+def about_markdown(config: ModelConfig, baseline: ModelConfig | None) -> str:
+    """The About section: the model, its figures beside the tutorial recipe's, and where to read more."""
+    rows = [("This app's model", config)] + ([("The tutorial's recipe", baseline)] if baseline else [])
+    table = "\n".join(
+        f"| {name} | {c.architecture.hidden_size} × {c.architecture.num_layers} | "
+        f"{c.metrics.get('parameters', 0):,} | "
+        f"{c.metrics['test_accuracy']:.2%} |" if "test_accuracy" in c.metrics else f"| {name} | | | |"
+        for name, c in rows
+    )
+    return f"""
+**The model.** A bidirectional LSTM reads the 28×28 image one row at a time, top to bottom
+(forward) and bottom to top (backward); a linear layer reads all 28 rows' outputs, which is why
+every row's share of a score can be shown exactly, as the heatmap does.
+
+| model | LSTM units × layers | parameters | MNIST test accuracy |
+|---|---|---|---|
+{table}
+
+**Compared with the tutorial's recipe** (12 units, trained on plain MNIST, and demos that
+squash the whole canvas to 28×28): this model is wider and was trained on digits warped the way people
+draw (rotation, slant, stroke thickness, elastic distortion). Your drawing is cropped to its
+ink, scaled to 20 px and centred by its centre of mass, as MNIST's digits were, and its strokes
+are given one width, so the size, place and pen of a drawing matter little.
+
+**Unsure?** When the top probability is below {config.unsure_below:.0%}, the page says so.
+
+The README has the training recipe, the robustness and latency figures
+and the API; `weights/README.md` is the model card.
+"""
