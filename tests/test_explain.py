@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from model.canvas import normalize
 from model.config import ArchitectureConfig
 from model.explain import explain
 from model.network import BiLSTMClassifier
@@ -40,3 +41,26 @@ def test_classifier_explains_its_prediction(classifier):
     hidden = classifier.config.architecture.hidden_size
     assert [s.shape for s in explanation.states] == [(28, 2, hidden)] * classifier.config.architecture.num_layers
     assert explanation.logit > 0 and np.argmax(logits) == 7
+
+
+def test_running_evidence_ends_at_the_logits_minus_the_biases():
+    torch.manual_seed(1)
+    network = BiLSTMClassifier(ArchitectureConfig(hidden_size=7, num_layers=2)).eval()
+    logits, states = network.forward_with_states(torch.rand(1, 28, 28))
+    explanation = explain(network.head, [s[0].detach() for s in states], label=3)
+    evidence = explanation.evidence
+    assert evidence.shape == (28, 10)
+    expected = (logits[0] - network.head.bias).detach().numpy()
+    assert np.abs(evidence[-1] - expected).max() < 1e-4
+    # Each step adds one row's contributions: the explained class's matches its bars.
+    steps = np.diff(evidence[:, 3], prepend=0.0)
+    assert np.abs(steps - explanation.contributions.sum(1)).max() < 1e-4
+
+
+def test_the_classifier_gives_its_running_evidence(classifier):
+    prediction = classifier.predict(draw_digit(7), with_explanation=True)
+    inputs = normalize(torch.from_numpy(prediction.pixels), classifier.config.preprocess)[None]
+    with torch.no_grad():
+        logits = classifier.network(inputs)[0] - classifier.network.head.bias
+    assert np.abs(prediction.explanation.evidence[-1] - logits.numpy()).max() < 1e-4
+    assert np.argmax(prediction.explanation.evidence[-1] + classifier.network.head.bias.detach().numpy()) == 7
