@@ -81,4 +81,5 @@ def draw_by_touch(page: Page, digit: int, while_drawing=None) -> None:
 
 
 def press_clear(page: Page) -> None:
-    page.locator('#sketchpad button[aria-label="Clear canvas"]').click()
+    """The page's Clear, which also clears the answer (the sketchpad's own button is hidden)."""
+    page.locator("#clear").click()

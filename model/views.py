@@ -19,11 +19,13 @@ from matplotlib.ticker import MaxNLocator
 from .canvas import InvalidImage, ink_map
 from .classifier import NO_DIGIT, DigitClassifier, Prediction
 from .explain import Explanation
+from ui.evidence_chart import EvidenceChartPainter
 
 BAR_COLOURS = ("#d6604d", "#4393c3")  # forward, backward: the ends of the heatmaps' colour map
 SEEN_SCALE = 10  # the 28x28 input is shown at 280x280, each pixel a sharp square
 DRAW_PROMPT = "Draw a digit from 0 to 9 on the canvas."
 NO_DIGIT_PROMPT = "No digit found yet: draw one bigger, or with a darker stroke."
+REAL_WEIGHT = 0.05  # runners-up below this probability are left off the page
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,21 @@ class View:
     seen: np.ndarray | None  # (280, 280) uint8: the 28x28 input, enlarged
     hidden: np.ndarray | None  # (H, W, 3) uint8 heatmap figure, when asked for
     label: int | None = None
+    evidence: np.ndarray | None = None  # (H, W, 3) uint8 evidence chart, with the heatmap
+    baseline: str = ""  # Markdown: the tutorial model's answer, when asked for
 
 
 def probability_dict(probabilities: np.ndarray) -> dict[str, float]:
-    return {str(digit): float(p) for digit, p in enumerate(probabilities)}
+    """The top digit and the runners-up with real weight, for gr.Label."""
+    top = int(probabilities.argmax())
+    return {str(digit): float(p) for digit, p in enumerate(probabilities) if p >= REAL_WEIGHT or digit == top}
+
+
+def baseline_text(prediction: Prediction) -> str:
+    if prediction.label is None:
+        return "The tutorial's model finds no digit."
+    top = float(prediction.probabilities[prediction.label])
+    return f"The tutorial's model says **{prediction.label}** ({top:.1%})."
 
 
 def enlarge(pixels: np.ndarray, scale: int = SEEN_SCALE) -> np.ndarray:
@@ -183,15 +196,20 @@ class HiddenStatePainter:
 class Views:
     """The classifier and the heatmap painter behind the app; one instance serves all users."""
 
-    def __init__(self, classifier: DigitClassifier):
+    def __init__(self, classifier: DigitClassifier, baseline: DigitClassifier | None = None):
+        """`baseline`: the tutorial's model, shown beside this one on request."""
         self.classifier = classifier
+        self.baseline = baseline
         architecture = classifier.config.architecture
         self.painter = HiddenStatePainter(
             architecture.rows, architecture.cols, architecture.hidden_size, architecture.num_layers
         )
+        self.evidence_painter = EvidenceChartPainter(architecture.rows)
 
-    def render(self, value, show_hidden: bool = False, layer: int | None = None) -> View:
-        """A sketchpad value or image -> the View. Unreadable input gives a message, not an error."""
+    def render(self, value, show_hidden: bool = False, layer: int | None = None, compare: bool = False) -> View:
+        """A sketchpad value or image -> the View. Unreadable input gives a message, not an error.
+
+        show_hidden adds the heatmap and the evidence chart; compare, the baseline's answer."""
         if _is_blank_sketchpad(value):
             return View(probabilities=None, status=DRAW_PROMPT, seen=None, hidden=None)
         try:
@@ -201,12 +219,17 @@ class Views:
         if prediction.label is None:  # a blank canvas asks for a drawing; a speck, for a bigger one
             status = DRAW_PROMPT if ink_map(value) is None else NO_DIGIT_PROMPT
             return View(probabilities=None, status=status, seen=None, hidden=None)
+        explanation = prediction.explanation
+        runner_up = int(np.argsort(prediction.probabilities)[-2])
         return View(
             probabilities=probability_dict(prediction.probabilities),
             status=status_text(prediction),
             seen=enlarge(prediction.pixels),
-            hidden=self.painter.paint(prediction.explanation, prediction.pixels, layer) if show_hidden else None,
+            hidden=self.painter.paint(explanation, prediction.pixels, layer) if show_hidden else None,
             label=prediction.label,
+            evidence=self.evidence_painter.paint(explanation.evidence, prediction.label, runner_up)
+            if show_hidden else None,
+            baseline=baseline_text(self.baseline.predict(value)) if compare and self.baseline else "",
         )
 
     def predict(self, value) -> dict:
