@@ -61,7 +61,7 @@ CSS = """
   #main { flex-direction: column; margin: 0 -28px; width: calc(100% + 56px); }  /* into the page margins */
   #drawing-column, #answer-column { display: contents; }
   #status { order: -1; position: sticky; top: 0; z-index: 20; background: var(--background-fill-primary);
-            padding: 4px 0; min-height: 3.2em; }
+            padding: 4px 12px; min-height: 3.2em; }
   #status h2 { margin: 0; }
   #sketchpad { height: calc(100vw + 40px) !important; }
   #intro p { display: none; }

@@ -177,3 +177,15 @@ def test_the_tutorial_model_answers_for_the_same_drawing_when_asked():
     text = views.render(sketchpad(3), compare=True).baseline
     assert f"**{seed.label}** ({seed.probabilities[seed.label]:.1%})" in text
     assert "tutorial" in text
+
+
+def test_corrections_are_offered_only_with_a_folder_for_them(tmp_path):
+    import app
+
+    def correction_buttons(demo) -> list:
+        return [block for block in demo.blocks.values() if str(getattr(block, "elem_id", "")).startswith("correct-")]
+
+    assert correction_buttons(app.build_demo(WEIGHTS)) == []
+    assert not list(tmp_path.iterdir())
+    assert len(correction_buttons(app.build_demo(WEIGHTS, tmp_path / "corrections"))) == 10
+    assert (tmp_path / "corrections" / "image").is_dir()

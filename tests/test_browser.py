@@ -108,6 +108,8 @@ def test_heatmap_appears_when_asked(page: Page):
     heatmap = page.locator("#hidden-states img")
     expect(heatmap).to_be_visible(timeout=15_000)
     assert heatmap.evaluate("img => img.naturalWidth") > 300
+    expect(page.locator("#evidence img")).to_be_visible(timeout=15_000)  # the evidence chart, beside it
+    assert page.locator("#evidence").bounding_box()["x"] > page.locator("#hidden-states").bounding_box()["x"]
     page.screenshot(path=ARTIFACTS / "heatmap.png", full_page=True)
     page.locator("#show-hidden input[type=checkbox]").uncheck()
     expect(page.locator("#hidden-states")).to_be_hidden(timeout=15_000)
@@ -178,3 +180,14 @@ def test_clear_always_clears(page: Page):
     # Drawing works at once after a Clear, without choosing the brush again.
     draw(page, 7)
     expect(page.locator("#status")).to_contain_text("It's a 7", timeout=15_000)
+
+
+def test_the_tutorial_model_answers_beside_when_asked(page: Page):
+    draw(page, 7)
+    expect(page.locator("#status")).to_contain_text("It's a 7", timeout=15_000)
+    expect(page.locator("#baseline")).to_be_hidden()
+    page.locator("#compare input[type=checkbox]").check()
+    expect(page.locator("#baseline")).to_contain_text(re.compile(r"tutorial's model says \d \(\d+\.\d%\)"), timeout=15_000)
+    page.screenshot(path=ARTIFACTS / "tutorial_model.png")
+    page.locator("#compare input[type=checkbox]").uncheck()
+    expect(page.locator("#baseline")).to_be_hidden(timeout=15_000)
