@@ -56,7 +56,7 @@ def measure(url: str, drawings: int) -> list[float]:
                 delays.append(page.evaluate(DELAY_JS) / 1000)
             press_clear(page)
             expect(status).not_to_contain_text("It's a", timeout=30_000)
-            page.wait_for_timeout(300)  # let the clear's own event finish
+            page.wait_for_timeout(1500)  # let the clear's own events finish
         browser.close()
     return delays
 
