@@ -1,7 +1,10 @@
 """Command line: classify image files, or measure accuracy on MNIST's test split.
 
     python -m model predict PATH [PATH ...] [--weights FILE] [--json]
-    python -m model evaluate [--data-dir DIR] [--weights FILE] [--json]
+    python -m model evaluate [--data-dir DIR | --folder DIR] [--weights FILE] [--json]
+
+`evaluate --folder` scores a folder of labelled drawings laid out as the app saves corrections
+(model/corrections.py) instead of MNIST's test split.
 """
 
 import argparse
@@ -13,6 +16,7 @@ import torch
 
 from .canvas import NoDigit, normalize
 from .classifier import DigitClassifier
+from .corrections import LabelledDrawingsError, read_labelled_drawings
 from .data import load_mnist
 from .network import predict_labels
 from .paths import DATA_DIR
@@ -54,7 +58,12 @@ def predict(args: argparse.Namespace) -> int:
 
 def evaluate(args: argparse.Namespace) -> int:
     classifier = DigitClassifier(args.weights)
-    images, labels = load_mnist(args.data_dir, train=False)
+    if args.folder:
+        pixels, numbers = read_labelled_drawings(args.folder)
+        images, labels, source = torch.from_numpy(pixels), torch.from_numpy(numbers), str(args.folder)
+    else:
+        images, labels = load_mnist(args.data_dir, train=False)
+        source = "MNIST test"
     predicted = predict_labels(classifier.network, normalize(images, classifier.config.preprocess))
     confusion = torch.zeros(10, 10, dtype=torch.long)  # rows: true class, columns: predicted
     confusion.index_put_((labels, predicted), torch.ones_like(labels), accumulate=True)
@@ -64,7 +73,7 @@ def evaluate(args: argparse.Namespace) -> int:
         print(json.dumps({"accuracy": accuracy, "count": len(labels),
                           "per_class": per_class, "confusion": confusion.tolist()}))
         return 0
-    print(f"MNIST test accuracy: {accuracy:.4f} on {len(labels):,} images ({args.weights})")
+    print(f"{source} accuracy: {accuracy:.4f} on {len(labels):,} images ({args.weights})")
     print("class  accuracy   " + " ".join(f"{c:>5}" for c in range(10)) + "   <- predicted")
     for true_class in range(10):
         row = " ".join(f"{n:>5}" for n in confusion[true_class].tolist())
@@ -81,6 +90,8 @@ def main(argv: list[str] | None = None) -> None:
     predict_parser.set_defaults(run=predict)
     evaluate_parser = commands.add_parser("evaluate", help="accuracy on MNIST's test split")
     evaluate_parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where MNIST is, or goes")
+    evaluate_parser.add_argument("--folder", type=Path,
+                                 help="a folder of labelled drawings (dataset1.csv and image/) instead of MNIST")
     evaluate_parser.set_defaults(run=evaluate)
     for sub in (predict_parser, evaluate_parser):
         sub.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="safetensors file")
@@ -88,5 +99,5 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         sys.exit(args.run(args))
-    except WeightsError as error:
+    except (WeightsError, LabelledDrawingsError) as error:
         sys.exit(f"error: {error}")

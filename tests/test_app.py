@@ -14,8 +14,10 @@ from harness.drawing import EXAMPLES, as_sketchpad, render_strokes
 from harness.server import WEIGHTS, serve_app
 from model.canvas import NoDigit
 from model.classifier import DigitClassifier
+from model.paths import SEED_WEIGHTS
+from ui.evidence_chart import ahead_from
 from ui.texts import DRAW_PROMPT, NO_DIGIT_STATUS, status_text
-from ui.views import Views, enlarge
+from ui.views import REAL_WEIGHT, Views, enlarge
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,9 +54,10 @@ def sketchpad(digit: int | None) -> dict:
 def test_a_drawn_digit_gets_its_label_and_ten_probabilities(views, digit):
     view = views.render(sketchpad(digit))
     assert view.label == digit
-    assert set(view.probabilities) == {str(d) for d in range(10)}
-    assert sum(view.probabilities.values()) == pytest.approx(1.0, abs=1e-4)
     assert max(view.probabilities, key=view.probabilities.get) == str(digit)
+    # The top digit, and only the runners-up with real weight.
+    all_ten = views.classifier.predict(sketchpad(digit)).probabilities
+    assert set(view.probabilities) == {str(d) for d, p in enumerate(all_ten) if p >= REAL_WEIGHT} | {str(digit)}
     assert f"It's a **{digit}**" in view.status
     assert view.seen.shape == (280, 280) and view.seen.dtype == np.uint8
     assert view.hidden is None  # only drawn when asked for
@@ -191,3 +194,40 @@ def test_the_readme_api_snippet_runs(app_url, monkeypatch, capsys):
     label, top = printed[0].split()
     assert label == "3" and float(top) > 0.5
     assert "'label': 3" in printed[1]
+
+
+def test_the_evidence_chart_comes_with_the_heatmap(views):
+    assert views.render(sketchpad(7)).evidence is None
+    chart = views.render(sketchpad(7), show_hidden=True).evidence
+    assert chart.ndim == 3 and chart.shape[2] == 3 and chart.dtype == np.uint8
+    assert not np.array_equal(chart, views.render(sketchpad(1), show_hidden=True).evidence)
+
+
+def test_ahead_from_is_the_row_from_which_the_answer_stays_ahead():
+    evidence = np.zeros((5, 10))
+    evidence[:, 7] = [0, 2, 1, 3, 4]
+    evidence[:, 1] = [1, 1, 2, 2, 2]
+    assert ahead_from(evidence, answer=7, runner_up=1) == 3
+    assert ahead_from(evidence, answer=1, runner_up=7) is None
+    assert ahead_from(evidence + np.arange(10), answer=9, runner_up=0) == 0
+
+
+def test_the_tutorial_model_answers_for_the_same_drawing_when_asked():
+    views = Views(DigitClassifier(WEIGHTS), DigitClassifier(SEED_WEIGHTS))
+    assert views.render(sketchpad(3)).baseline == ""
+    seed = DigitClassifier(SEED_WEIGHTS).predict(sketchpad(3))
+    text = views.render(sketchpad(3), compare=True).baseline
+    assert f"**{seed.label}** ({seed.probabilities[seed.label]:.1%})" in text
+    assert "tutorial" in text
+
+
+def test_corrections_are_offered_only_with_a_folder_for_them(tmp_path):
+    import app
+
+    def correction_buttons(demo) -> list:
+        return [block for block in demo.blocks.values() if str(getattr(block, "elem_id", "")).startswith("correct-")]
+
+    assert correction_buttons(app.build_demo(WEIGHTS)) == []
+    assert not list(tmp_path.iterdir())
+    assert len(correction_buttons(app.build_demo(WEIGHTS, tmp_path / "corrections"))) == 10
+    assert (tmp_path / "corrections" / "image").is_dir()

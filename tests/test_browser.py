@@ -1,4 +1,5 @@
-"""The app in headless Chromium, driven like a person: real mouse strokes on the real sketchpad.
+"""The app in headless Chromium, driven like a person: real strokes on the real sketchpad, with
+the mouse on a desktop screen and with a finger on a phone's.
 
 The app runs under harness/record_values.py, which saves each sketchpad value its handler is
 given, and the status it answered: the tests compare a real value with the one the harness
@@ -9,7 +10,6 @@ Playwright download.
 """
 
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -18,16 +18,14 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from app import CANVAS_SIZE
-from harness.drawing import STROKES, as_sketchpad, placed, render_strokes
+from harness.browser import CHROMIUM, DESKTOP, PHONE, draw, draw_by_touch, drawing_area, launch_chromium, press_clear
+from harness.drawing import STROKES, as_sketchpad, render_strokes
 from harness.server import serve_app
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# No sandbox (CI runs as root), no GPU, and no calls home: the test machine has no network.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 DRAWN = (7, 2, 4, 0)  # digits the test draws stroke by stroke
 ANSWER_LIMIT_MS = 15_000
+QUICK_CLEARS = (4, 7, 1) * 8  # 24 drawings, a third of them in two strokes
 
 
 @pytest.fixture(scope="module")
@@ -47,53 +45,36 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: run `make chromium` (Debian's chromium package).")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
 
-@pytest.fixture
-def page(browser, app_url) -> Page:
+def open_page(browser, app_url, device: dict) -> Page:
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    page = browser.new_page(**device)
     page.goto(app_url)
     page.wait_for_selector("#sketchpad canvas")
+    return page
+
+
+@pytest.fixture
+def page(browser, app_url) -> Page:
+    page = open_page(browser, app_url, DESKTOP)
     yield page
     page.close()
 
 
-def drawing_area(page: Page) -> dict:
-    """The canvas's drawable square on the page: the sketchpad centres it at its zoom level."""
-    canvas = page.locator("#sketchpad canvas").first.bounding_box()
-    zoom = float(re.search(r"(\d+)%", page.locator("#sketchpad").inner_text()).group(1)) / 100
-    side = CANVAS_SIZE * zoom
-    return {
-        "x": canvas["x"] + (canvas["width"] - side) / 2,
-        "y": canvas["y"] + (canvas["height"] - side) / 2,
-        "side": side,
-    }
+@pytest.fixture
+def phone(browser, app_url) -> Page:
+    page = open_page(browser, app_url, PHONE)
+    yield page
+    page.close()
 
 
-def draw(page: Page, digit: int, scale: float = 1.0, shift: tuple[float, float] = (0.0, 0.0)) -> None:
-    """Draws the digit's strokes with the mouse, in small steps as a hand moves; `scale` and
-    `shift` (fractions of the canvas) move the drawing away from the centre."""
-    area = drawing_area(page)
-
-    for stroke in STROKES[digit]:
-        points = [(area["x"] + x * area["side"], area["y"] + y * area["side"]) for x, y in placed(stroke, scale, shift)]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for point in points[1:]:
-            page.mouse.move(*point, steps=3)
-        page.mouse.up()
-
-
-def shown_label(page: Page) -> str:
-    return page.locator("#probabilities h2, #probabilities .output-class").first.inner_text().strip()
-
-
-def clear(page: Page) -> None:
-    page.locator('#sketchpad button[aria-label="Clear canvas"]').click()
+def draw_and_see_the_answer(page: Page, digit: int) -> None:
+    draw(page, digit)
+    expect(page.locator("#status")).to_contain_text(f"It's a {digit}", timeout=ANSWER_LIMIT_MS)
 
 
 def test_a_new_page_prompts_to_draw_and_draws_at_once(page: Page):
@@ -132,7 +113,8 @@ def answer_to_whole_drawing(page: Page, folder: Path, first: int, digit: int) ->
     end = (round(y * CANVAS_SIZE), round(x * CANVAS_SIZE))
     deadline = time.monotonic() + ANSWER_LIMIT_MS / 1000
     while True:
-        whole = [value for value in recorded_values(folder, first) if value["layer_0"][end + (3,)] > 0]
+        whole = [value for value in recorded_values(folder, first)
+                 if "layer_0" in value and value["layer_0"][end + (3,)] > 0]  # a Clear's blank page has no layer
         if whole:
             break
         assert time.monotonic() < deadline, "the whole drawing never reached the app"
@@ -151,7 +133,7 @@ def test_drawn_digits_are_recognised_then_cleared(page: Page, recorded: Path):
         expect(page.locator("#status")).to_contain_text(f"It's a {digit}")
         expect(page.locator("#probabilities")).to_contain_text("%")
         page.screenshot(path=ARTIFACTS / f"drawn_{digit}.png")
-        clear(page)
+        press_clear(page)
         expect(page.locator("#status")).to_contain_text("Draw a digit", timeout=15_000)
         expect(page.locator("#probabilities")).not_to_contain_text("%")
 
@@ -163,8 +145,7 @@ def test_a_small_seven_in_a_corner_is_recognised(page: Page):
 
 
 def test_undo_and_redo_change_the_prediction(page: Page):
-    draw(page, 7)
-    expect(page.locator("#status")).to_contain_text("It's a 7", timeout=15_000)
+    draw_and_see_the_answer(page, 7)
     page.locator('#sketchpad button[aria-label="Undo"]').click()
     expect(page.locator("#status")).to_contain_text("Draw a digit", timeout=15_000)
     expect(page.locator("#probabilities")).not_to_contain_text("%")
@@ -173,13 +154,14 @@ def test_undo_and_redo_change_the_prediction(page: Page):
 
 
 def test_heatmap_appears_when_asked(page: Page):
-    draw(page, 7)
-    expect(page.locator("#status")).to_contain_text("It's a 7", timeout=15_000)
+    draw_and_see_the_answer(page, 7)
     expect(page.locator("#hidden-states")).to_be_hidden()
     page.locator("#show-hidden input[type=checkbox]").check()
     heatmap = page.locator("#hidden-states img")
     expect(heatmap).to_be_visible(timeout=15_000)
     assert heatmap.evaluate("img => img.naturalWidth") > 300
+    expect(page.locator("#evidence img")).to_be_visible(timeout=15_000)  # the evidence chart, beside it
+    assert page.locator("#evidence").bounding_box()["x"] > page.locator("#hidden-states").bounding_box()["x"]
     page.screenshot(path=ARTIFACTS / "heatmap.png", full_page=True)
     page.locator("#show-hidden input[type=checkbox]").uncheck()
     expect(page.locator("#hidden-states")).to_be_hidden(timeout=15_000)
@@ -205,3 +187,74 @@ def test_the_harness_builds_the_value_the_real_sketchpad_sends(page: Page, recor
     # And the mouse drew the table's strokes where render_strokes puts them.
     drawn, rendered = layer[..., 3] > 0, render_strokes(7)[..., 3] > 0
     assert (drawn & rendered).sum() / (drawn | rendered).sum() > 0.7
+
+
+def in_viewport(page: Page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    viewport = page.viewport_size
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"] \
+        and 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"]
+
+
+def test_on_a_phone_the_canvas_fills_the_width_and_the_answer_stays_in_sight(phone: Page):
+    area = drawing_area(phone)
+    assert area["side"] >= 0.8 * phone.viewport_size["width"]
+    seen_while_drawing = []
+    draw_by_touch(phone, 7, while_drawing=lambda: seen_while_drawing.append(in_viewport(phone, "#status")))
+    assert seen_while_drawing == [True]
+    expect(phone.locator("#status")).to_contain_text("It's a 7", timeout=15_000)
+    assert in_viewport(phone, "#status") and in_viewport(phone, "#sketchpad")
+    # The answer is above the canvas, so the hand drawing does not cover it.
+    assert phone.locator("#status").bounding_box()["y"] < area["y"]
+    phone.screenshot(path=ARTIFACTS / "phone.png")
+    # A second digit, drawn over the answer of the first: the answer is still in sight.
+    press_clear(phone)
+    expect(phone.locator("#status")).to_contain_text("Draw a digit", timeout=15_000)
+    seen_while_drawing.clear()
+    draw_by_touch(phone, 4, while_drawing=lambda: seen_while_drawing.append(in_viewport(phone, "#status")))
+    assert seen_while_drawing == [True, True]
+    expect(phone.locator("#status")).to_contain_text("It's a 4", timeout=15_000)
+
+
+def test_on_a_desktop_the_answer_is_beside_the_drawing(page: Page):
+    draw_and_see_the_answer(page, 7)
+    area, answer = drawing_area(page), page.locator("#status").bounding_box()
+    assert answer["x"] > area["x"] + area["side"]  # to the right of the canvas
+    assert area["y"] - 50 <= answer["y"] <= area["y"] + area["side"] / 2  # level with its top half
+    assert in_viewport(page, "#status") and in_viewport(page, "#sketchpad")
+    page.screenshot(path=ARTIFACTS / "desktop.png")
+
+
+def expect_the_prompt_and_nothing_else(page: Page) -> None:
+    """The page asks for a drawing, shows no probabilities, and still does once every answer on
+    its way has landed."""
+    expect(page.locator("#status")).to_contain_text("Draw a digit", timeout=15_000)
+    page.wait_for_timeout(2000)  # room for a late answer to land, if one were coming
+    expect(page.locator("#status")).to_contain_text("Draw a digit")
+    expect(page.locator("#status")).not_to_contain_text("It's a")
+    expect(page.locator("#probabilities")).not_to_contain_text("%")
+
+
+def test_clear_always_clears(page: Page, recorded: Path):
+    for digit in QUICK_CLEARS:  # Clear pressed as the pen lifts, while the answer is on its way
+        draw(page, digit)
+        press_clear(page)
+        expect_the_prompt_and_nothing_else(page)
+    first = calls_so_far(recorded)
+    draw(page, 4)  # and after a pause, once the answer is in
+    answer_to_whole_drawing(page, recorded, first, 4)
+    expect(page.locator("#status")).to_contain_text("It's a 4")
+    press_clear(page)
+    expect_the_prompt_and_nothing_else(page)
+    # Drawing works at once after a Clear, without choosing the brush again.
+    draw_and_see_the_answer(page, 7)
+
+
+def test_the_tutorial_model_answers_beside_when_asked(page: Page):
+    draw_and_see_the_answer(page, 7)
+    expect(page.locator("#baseline")).to_be_hidden()
+    page.locator("#compare input[type=checkbox]").check()
+    expect(page.locator("#baseline")).to_contain_text(re.compile(r"tutorial's model says \d \(\d+\.\d%\)"), timeout=15_000)
+    page.screenshot(path=ARTIFACTS / "tutorial_model.png")
+    page.locator("#compare input[type=checkbox]").uncheck()
+    expect(page.locator("#baseline")).to_be_hidden(timeout=15_000)

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from harness.drawing import flatten, render_strokes
+from model.corrections import CorrectionsFolder
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -91,3 +92,18 @@ def test_evaluate_table(mnist_dir):
     assert result.returncode == 0
     assert result.stdout.startswith("MNIST test accuracy:")
     assert len(result.stdout.splitlines()) == 12  # the accuracy, a header and ten classes
+
+
+def test_evaluate_scores_a_folder_of_labelled_drawings(tmp_path, mnist_sample):
+    images, labels = mnist_sample
+    folder = CorrectionsFolder(tmp_path / "corrections")
+    for image, label in zip(images[:60], labels[:60]):
+        folder.save(image / 255.0, int(label), answer=None)
+    result = run_cli("evaluate", "--folder", str(tmp_path / "corrections"), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["count"] == 60
+    assert np.array_equal(np.array(report["confusion"]).sum(axis=1), np.bincount(labels[:60], minlength=10))
+    assert report["accuracy"] >= 0.95
+    missing = run_cli("evaluate", "--folder", str(tmp_path))
+    assert missing.returncode != 0 and "dataset1.csv" in missing.stderr and "Traceback" not in missing.stderr

@@ -45,3 +45,26 @@ def test_classifier_explains_its_prediction_with_the_networks_logits(classifier)
     assert np.isclose(explanation.logit, logits[7].item(), atol=1e-4)
     assert np.isclose(explanation.bias + explanation.contributions.sum(), logits[7].item(), atol=1e-4)
     assert logits.argmax().item() == 7
+
+
+def test_running_evidence_ends_at_the_logits_minus_the_biases():
+    torch.manual_seed(1)
+    network = BiLSTMClassifier(ArchitectureConfig(hidden_size=7, num_layers=2)).eval()
+    logits, states = network.forward_with_states(torch.rand(1, 28, 28))
+    explanation = explain(network.head, [s[0].detach() for s in states], label=3)
+    evidence = explanation.evidence
+    assert evidence.shape == (28, 10)
+    expected = (logits[0] - network.head.bias).detach().numpy()
+    assert np.abs(evidence[-1] - expected).max() < 1e-4
+    # Each step adds one row's contributions: the explained class's matches its bars.
+    steps = np.diff(evidence[:, 3], prepend=0.0)
+    assert np.abs(steps - explanation.contributions.sum(1)).max() < 1e-4
+
+
+def test_the_classifier_gives_its_running_evidence(classifier):
+    prediction = classifier.predict(render_strokes(7), with_explanation=True)
+    inputs = normalize(torch.from_numpy(prediction.pixels), classifier.config.preprocess)[None]
+    with torch.no_grad():
+        logits = classifier.network(inputs)[0] - classifier.network.head.bias
+    assert np.abs(prediction.explanation.evidence[-1] - logits.numpy()).max() < 1e-4
+    assert np.argmax(prediction.explanation.evidence[-1] + classifier.network.head.bias.detach().numpy()) == 7

@@ -30,6 +30,14 @@ def status_text(prediction: Prediction) -> str:
     return text
 
 
+def baseline_text(prediction: Prediction) -> str:
+    """Markdown: the tutorial model's answer, shown beside this one's."""
+    if prediction.label is None:
+        return "The tutorial's model finds no digit."
+    top = float(prediction.probabilities[prediction.label])
+    return f"The tutorial's model says **{prediction.label}** ({top:.1%})."
+
+
 def about_markdown(config: ModelConfig, baseline: ModelConfig | None) -> str:
     """The About section: the model, its figures beside the tutorial recipe's, and where to read more."""
     rows = [("This app's model", config)] + ([("The tutorial's recipe", baseline)] if baseline else [])
