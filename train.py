@@ -3,6 +3,7 @@
     python train.py                       # the shipped model: MNIST plus other people's handwriting
     python train.py --preset mnist-only   # the previous shipped model's recipe: MNIST alone
     python train.py --preset seed         # the tutorial's exact recipe, as a baseline
+    python train.py --corrections DIR     # also learn from the corrections the app saved
 
 Each epoch prints the accuracy on every validation source (model/sources.py); the recipe and
 the epoch count are chosen on those alone. MNIST's test split is read once, at the end.
@@ -23,11 +24,14 @@ from model.canvas import normalize
 from model.config import (
     ArchitectureConfig, Augmentation, ModelConfig, PreprocessConfig, TrainingMix, TrainingRecipe,
 )
+from model.corrections import read_labelled_drawings
 from model.data import augment, load_mnist
 from model.network import BiLSTMClassifier, count_parameters, predict_logits
 from model.paths import DATA_DIR, DEFAULT_WEIGHTS
 from model.sources import mnist_test_scans, training_sets, validation_sets
 from model.weights import save_model
+
+CORRECTION_REPEATS = 4  # each corrected drawing is seen this many times an epoch, as each pen digit is
 
 MNIST_AUGMENTATION = Augmentation(
     rotate_degrees=12, shear=0.3, scale=0.12, aspect=0.15, shift=2.0, elastic=1.2, thickness=0.7,
@@ -98,7 +102,9 @@ def accuracies(model, sets: dict, preprocess: PreprocessConfig) -> tuple[dict, d
     return {name: (logits[name].argmax(1) == sets[name][1]).float().mean().item() for name in sets}, logits
 
 
-def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: Path) -> ModelConfig:
+def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: Path,
+          corrections: Path | None = None) -> ModelConfig:
+    """`corrections`: a folder of labelled drawings, as the app saves them, to learn from too."""
     preset = PRESETS[preset_name]
     recipe = replace(preset.recipe, seed=seed, epochs=epochs or preset.recipe.epochs)
     preprocess = preset.preprocess
@@ -107,6 +113,12 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
 
     started = time.time()
     sources = training_sets(data_dir, recipe.mix, preprocess)
+    if corrections:
+        # Already the model's 28x28 inputs, so they join the converted sources.
+        pixels, numbers = read_labelled_drawings(corrections)
+        if len(numbers):
+            sources["corrections"] = torch.from_numpy(pixels), torch.from_numpy(numbers)
+            recipe = replace(recipe, mix=replace(recipe.mix, corrections=CORRECTION_REPEATS * len(numbers)))
     validation = validation_sets(data_dir, preprocess)
     print(f"data ready in {time.time() - started:.0f} s: "
           + ", ".join(f"{name} {len(labels):,}" for name, (_, labels) in sources.items()), flush=True)
@@ -210,11 +222,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, help="override the preset's number of epochs")
     parser.add_argument("--seed", type=int, default=0, help="seed for repeatable runs")
     parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS, help="weights file to write")
+    parser.add_argument("--corrections", type=Path,
+                        help="a folder of corrections saved by the app (app.py --corrections) to train on too")
     parser.add_argument("--threads", type=int, help="CPU threads for PyTorch")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    train(args.preset, args.data_dir, args.epochs, args.seed, args.out)
+    train(args.preset, args.data_dir, args.epochs, args.seed, args.out, args.corrections)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ class TrainingMix:
     pen: int = 0  # pen trajectories drawn on a sketchpad canvas
     optdigits: int = 0  # 32x32 form scans, also at lower resolutions
     usps: int = 0  # 16x16 envelope scans
+    corrections: int = 0  # drawings people corrected in the app (train.py --corrections)
 
 
 @dataclass(frozen=True)

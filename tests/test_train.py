@@ -10,6 +10,7 @@ import train
 from model import converted, sources
 from model.classifier import DigitClassifier
 from model.config import ArchitectureConfig, Augmentation, TrainingMix
+from model.corrections import CorrectionsFolder
 from model.data import augment
 from train import PRESETS
 
@@ -52,6 +53,22 @@ def test_default_recipe_trains_on_every_source_and_calibrates(mnist_dir, tmp_pat
     assert config.temperature > 0 and config.temperature != 1.0
     for source, error in config.metrics["ece"].items():
         assert 0 <= error <= 1
+
+
+def test_corrections_saved_by_the_app_join_the_training_data(mnist_dir, mnist_sample, tmp_path, monkeypatch):
+    folder = CorrectionsFolder(tmp_path / "corrections")
+    images, labels = mnist_sample
+    for image, label in zip(images[:30], labels[:30]):
+        folder.save(image / 255, int(label), answer=None)
+    seed = PRESETS["seed"]
+    monkeypatch.setitem(PRESETS, "seed", replace(seed, recipe=replace(seed.recipe, mix=TrainingMix(mnist=256))))
+    drawn = []  # (pool size, images drawn from it) for each source, each epoch
+    epoch_indices = train.epoch_indices
+    monkeypatch.setattr(train, "epoch_indices", lambda pool, count, generator: (
+        drawn.append((pool, count)) or epoch_indices(pool, count, generator)))
+    config = train.train("seed", mnist_dir, epochs=1, seed=0, out=tmp_path / "w.safetensors", corrections=folder.folder)
+    assert config.recipe.mix.corrections == train.CORRECTION_REPEATS * 30
+    assert (30, train.CORRECTION_REPEATS * 30) in drawn
 
 
 def test_epoch_indices_show_each_image_once_before_any_twice():
