@@ -68,6 +68,20 @@ CSS = """
 }
 """
 
+# A stroke's answer can still be on its way when Clear is pressed: the sketchpad may export the
+# old drawing once more, and that change event is sent after the Clear. The page notes whether
+# the last press was on Clear; until the next press anywhere else (a stroke, undo, an example,
+# a checkbox), the drawing events send no drawing, so they answer with the prompt.
+NOTE_CLEAR_JS = """
+() => {
+  window.clearedLast = false;
+  document.addEventListener('pointerdown', (event) => {
+    window.clearedLast = Boolean(event.target.closest('#clear'));
+  }, true);
+}
+"""
+DROP_DRAWING_AFTER_CLEAR_JS = "(sketch, ...rest) => [window.clearedLast ? null : sketch, ...rest]"
+
 # A new or cleared sketchpad waits for its Brush button before it draws ("select the draw tool
 # to start"). Whenever no tool is chosen, choose the brush, so people can draw at once.
 # Gradio gives the buttons no ids, so they are found by their accessible names.
@@ -208,7 +222,7 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
         drawing_events = [
             trigger(
                 on_draw, inputs, outputs, trigger_mode="always_last", show_progress="hidden",
-                api_visibility="private", concurrency_limit=2, concurrency_id="draw",
+                api_visibility="private", concurrency_limit=2, concurrency_id="draw", js=DROP_DRAWING_AFTER_CLEAR_JS,
             )
             for trigger in (sketchpad.change, show_hidden.change, layer.change, compare.change)
         ]
@@ -227,7 +241,7 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
             predict, [sketchpad, api_image], api_result, api_name="predict",
             concurrency_limit=2, concurrency_id="draw",
         )
-        demo.load(None, js=SELECT_BRUSH_JS)
+        demo.load(None, js=SELECT_BRUSH_JS).then(None, js=NOTE_CLEAR_JS)
     demo.queue(max_size=64)
     return demo
 
