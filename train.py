@@ -178,9 +178,7 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
 
     temperature = 1.0
     if recipe.calibrate:
-        all_logits = torch.cat(list(validation_logits.values()))
-        all_labels = torch.cat([labels for _, labels in validation.values()])
-        temperature = fit_temperature(all_logits, all_labels)
+        temperature = fit_temperature([(validation_logits[n], validation[n][1]) for n in validation])
 
     # MNIST's test split, read once: as tensors, and as the app converts image files.
     test_images, test_labels = load_mnist(data_dir, train=False)

@@ -2,14 +2,13 @@
 
 - Expected calibration error (ECE): the gap between confidence and accuracy, averaged over
   bins of confidence, weighted by how many predictions fall in each bin.
-- Temperature scaling: one number T that divides the logits before the softmax, fitted on
-  validation data; it changes no prediction, only how sure each one is.
+- Temperature scaling: one number T that divides the logits before the softmax, chosen on
+  the validation sources; it changes no prediction, only how sure each one is.
 - The "unsure" threshold: the top probability under which the app says it is unsure.
 """
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 ECE_BINS = 15
 
@@ -28,19 +27,20 @@ def expected_calibration_error(probabilities: torch.Tensor, labels: torch.Tensor
     return error
 
 
-def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
-    """The T > 0 that minimises the negative log-likelihood of softmax(logits / T)."""
-    log_t = torch.zeros(1, requires_grad=True)
-    optimizer = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200, line_search_fn="strong_wolfe")
+TEMPERATURES = torch.arange(0.5, 3.0001, 0.01)  # the temperatures fit_temperature chooses among
 
-    def loss():
-        optimizer.zero_grad()
-        value = F.cross_entropy(logits / log_t.exp(), labels)
-        value.backward()
-        return value
 
-    optimizer.step(loss)
-    return float(log_t.detach().exp())
+def fit_temperature(sources: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
+    """The T that leaves the worst-calibrated source as well calibrated as it can be.
+
+    `sources` holds each validation source's (logits, labels). Fitting one T to them pooled
+    (by log-likelihood) serves the biggest source and leaves a small, harder one (another
+    writer's pen drawings) overconfident; this T minimises the largest ECE among them instead.
+    """
+    def worst_error(t: float) -> float:
+        return max(expected_calibration_error(torch.softmax(logits / t, 1), labels) for logits, labels in sources)
+
+    return round(min(TEMPERATURES.tolist(), key=worst_error), 2)
 
 
 def choose_unsure_threshold(top_probabilities: list[float | None], predicted: list[int | None],

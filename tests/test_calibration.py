@@ -21,15 +21,37 @@ def test_ece_measures_overconfidence():
     assert expected_calibration_error(probabilities, labels) == pytest.approx(0.49, abs=1e-6)
 
 
+def labels_drawn_at(logits: torch.Tensor, temperature: float, generator: torch.Generator) -> torch.Tensor:
+    """Labels as a model whose true temperature is `temperature` would be right."""
+    return torch.multinomial(torch.softmax(logits / temperature, 1), 1, generator=generator)[:, 0]
+
+
 def test_fitted_temperature_recovers_the_one_that_made_the_labels():
     generator = torch.Generator().manual_seed(0)
     logits = torch.randn(20_000, 10, generator=generator) * 4
-    labels = torch.multinomial(torch.softmax(logits / 2.0, 1), 1, generator=generator)[:, 0]
-    temperature = fit_temperature(logits, labels)
+    labels = labels_drawn_at(logits, 2.0, generator)
+    temperature = fit_temperature([(logits, labels)])
     assert temperature == pytest.approx(2.0, rel=0.05)
     before = expected_calibration_error(torch.softmax(logits, 1), labels)
     after = expected_calibration_error(torch.softmax(logits / temperature, 1), labels)
     assert after < 0.02 < before
+
+
+def test_fitted_temperature_serves_the_worst_calibrated_source():
+    # A big source calibrated at T = 1 and a small one that needs T = 1.6. Pooled, the big one
+    # would pull T down to about 1 and leave the small one overconfident.
+    generator = torch.Generator().manual_seed(0)
+    big = torch.randn(20_000, 10, generator=generator) * 4
+    small = torch.randn(2_000, 10, generator=generator) * 4
+    sources = [(big, labels_drawn_at(big, 1.0, generator)), (small, labels_drawn_at(small, 1.6, generator))]
+
+    def worst_error(t: float) -> float:
+        return max(expected_calibration_error(torch.softmax(logits / t, 1), labels) for logits, labels in sources)
+
+    temperature = fit_temperature(sources)
+    assert 1.0 < temperature < 1.6
+    assert worst_error(temperature) < worst_error(1.0) - 0.02
+    assert worst_error(temperature) <= min(worst_error(t) for t in (1.0, 1.2, 1.4, 1.6))
 
 
 CANDIDATES = np.arange(0.30, 0.96, 0.05)
