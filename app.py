@@ -196,6 +196,8 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
                                 api_visibility="private", concurrency_limit=1, concurrency_id="corrections",
                             )
                     correction_note.render()
+                    for trigger in (sketchpad.change, clear.click):  # a new drawing is not corrected yet
+                        trigger(None, None, correction_note, js="() => ''", show_progress="hidden")
         with gr.Row():
             show_hidden = gr.Checkbox(
                 label="Show the hidden states: what the LSTM does at each row", value=False,

@@ -63,7 +63,8 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_app(folder: Path, weights: Path = WEIGHTS, python: str = sys.executable, runner: tuple[str, ...] = ()):
+def serve_app(folder: Path, weights: Path = WEIGHTS, python: str = sys.executable, runner: tuple[str, ...] = (),
+              app_args: tuple[str, ...] = ()):
     """Runs app.py on a free port of 127.0.0.1 with its cache and temporary files under
     `folder`; yields a Server once it answers, and always stops it.
 
@@ -71,6 +72,7 @@ def serve_app(folder: Path, weights: Path = WEIGHTS, python: str = sys.executabl
     runner: a module that runs app.py under a hook, and its arguments before the script:
     ("-m", "harness.write_audit", LOG) records every file the app writes and every address
     it reaches.
+    app_args: app.py's own options, such as ("--corrections", FOLDER).
     Raises RuntimeError, with the end of the app's log, when it exits or does not answer.
     """
     cache_dir, scratch = folder / "gradio-cache", folder / "tmp"
@@ -86,7 +88,7 @@ def serve_app(folder: Path, weights: Path = WEIGHTS, python: str = sys.executabl
     log_path = folder / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [str(python), *runner, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            [str(python), *runner, "app.py", *app_args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
             url = f"http://127.0.0.1:{port}/"

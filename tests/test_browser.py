@@ -15,12 +15,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from playwright.sync_api import Page, expect, sync_playwright
 
 from app import CANVAS_SIZE
 from harness.browser import CHROMIUM, DESKTOP, PHONE, draw, draw_by_touch, drawing_area, launch_chromium, press_clear
 from harness.drawing import STROKES, as_sketchpad, render_strokes
 from harness.server import serve_app
+from model.canvas import normalize
+from model.corrections import CorrectionsFolder, read_labelled_drawings
+from model.network import predict_labels
+from model.weights import load_model
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 DRAWN = (7, 2, 4, 0)  # digits the test draws stroke by stroke
@@ -258,3 +263,43 @@ def test_the_tutorial_model_answers_beside_when_asked(page: Page):
     page.screenshot(path=ARTIFACTS / "tutorial_model.png")
     page.locator("#compare input[type=checkbox]").uncheck()
     expect(page.locator("#baseline")).to_be_hidden(timeout=15_000)
+
+
+@pytest.fixture(scope="module")
+def corrections(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("corrections")
+
+
+@pytest.fixture
+def page_with_corrections(browser, tmp_path_factory, corrections) -> Page:
+    """The app as it runs with a folder for corrections: "Wrong? Tell it." is on."""
+    with serve_app(tmp_path_factory.mktemp("app"), app_args=("--corrections", str(corrections))) as server:
+        page = open_page(browser, server.url, DESKTOP)
+        yield page
+        page.close()
+
+
+def test_a_correction_saves_what_the_model_saw_with_the_right_digit(page_with_corrections: Page, corrections: Path):
+    page = page_with_corrections
+    note = page.locator("#correction-note")
+    page.locator("#correct-3").click()  # nothing drawn yet: nothing to save
+    expect(note).to_contain_text("Draw a digit first", timeout=15_000)
+    assert CorrectionsFolder(corrections).rows() == []
+
+    draw_and_see_the_answer(page, 7)
+    page.locator("#correct-1").click()  # say it was a 1 drawn with a flag
+    expect(note).to_contain_text("saved as a 1", timeout=15_000)
+    pixels, labels = read_labelled_drawings(corrections)
+    assert labels.tolist() == [1]
+    assert [row["answer"] for row in CorrectionsFolder(corrections).rows()] == ["7"]
+    # What was kept is the model's input for this drawing: the model reads it as the 7 again.
+    model, config = load_model()
+    assert predict_labels(model, normalize(torch.from_numpy(pixels), config.preprocess)).tolist() == [7]
+    page.screenshot(path=ARTIFACTS / "correction.png")
+    # The thanks is for that drawing: it goes with the next stroke, and with Clear.
+    draw(page, 1)
+    expect(note).to_be_empty(timeout=15_000)
+    page.locator("#correct-4").click()
+    expect(note).to_contain_text("saved as a 4", timeout=15_000)
+    press_clear(page)
+    expect(note).to_be_empty(timeout=15_000)
