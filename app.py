@@ -69,18 +69,20 @@ CSS = """
 """
 
 # A stroke's answer can still be on its way when Clear is pressed: the sketchpad may export the
-# old drawing once more, and that change event is sent after the Clear. The page notes whether
-# the last press was on Clear; until the next press anywhere else (a stroke, undo, an example,
-# a checkbox), the drawing events send no drawing, so they answer with the prompt.
+# old drawing once more, after the Clear, and keep it as its value. So the page notes a Clear,
+# and until the next press on the sketchpad (a stroke, undo) or on an example, the events that
+# read the drawing (the drawing events, a checkbox, a correction) are sent no drawing: they
+# answer with the prompt, as the blank canvas asks.
 NOTE_CLEAR_JS = """
 () => {
-  window.clearedLast = false;
+  window.canvasCleared = false;
   document.addEventListener('pointerdown', (event) => {
-    window.clearedLast = Boolean(event.target.closest('#clear'));
+    if (event.target.closest('#clear')) window.canvasCleared = true;
+    else if (event.target.closest('#sketchpad, #examples')) window.canvasCleared = false;
   }, true);
 }
 """
-DROP_DRAWING_AFTER_CLEAR_JS = "(sketch, ...rest) => [window.clearedLast ? null : sketch, ...rest]"
+DROP_DRAWING_AFTER_CLEAR_JS = "(sketch, ...rest) => [window.canvasCleared ? null : sketch, ...rest]"
 
 # A new or cleared sketchpad waits for its Brush button before it draws ("select the draw tool
 # to start"). Whenever no tool is chosen, choose the brush, so people can draw at once.
@@ -173,6 +175,7 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
                         [[{"background": None, "layers": [str(path)], "composite": None}] for path in EXAMPLES],
                         inputs=[sketchpad],
                         label="Examples: load one, then draw over it or clear it",
+                        elem_id="examples",
                         example_labels=[path.stem.replace("_", " ") for path in EXAMPLES],
                     )
             with gr.Column(scale=2, elem_id="answer-column"):
@@ -194,6 +197,7 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
                             gr.Button(str(digit), size="sm", min_width=28, elem_id=f"correct-{digit}").click(
                                 partial(on_correct, digit), [sketchpad], correction_note,
                                 api_visibility="private", concurrency_limit=1, concurrency_id="corrections",
+                                js=DROP_DRAWING_AFTER_CLEAR_JS,
                             )
                     correction_note.render()
                     for trigger in (sketchpad.change, clear.click):  # a new drawing is not corrected yet

@@ -172,9 +172,15 @@ def test_heatmap_appears_when_asked(page: Page):
     expect(page.locator("#hidden-states")).to_be_hidden(timeout=15_000)
 
 
-def test_an_example_loads_and_is_predicted(page: Page):
+def test_an_example_loads_and_is_predicted_after_a_clear_too(page: Page):
     page.get_by_text("drawn 3", exact=True).click()
     expect(page.locator("#status")).to_contain_text("It's a 3", timeout=15_000)
+    press_clear(page)
+    expect_the_prompt_and_nothing_else(page)
+    page.locator("#compare input[type=checkbox]").check()  # it reads the canvas, which is blank
+    expect_the_prompt_and_nothing_else(page)
+    page.get_by_text("drawn 8", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("It's a 8", timeout=15_000)
 
 
 def test_the_harness_builds_the_value_the_real_sketchpad_sends(page: Page, recorded: Path):
