@@ -104,8 +104,9 @@ def calls_so_far(folder: Path) -> int:
 
 
 def answer_to_whole_drawing(page: Page, folder: Path, first: int, digit: int) -> dict:
-    """Waits until the handler has been given the whole drawing of `digit` (ink where its last
-    stroke ends), the page shows the status it answered, and no event is still running;
+    """Waits until the handler has been given the whole drawing of `digit` (ink where each
+    stroke starts and where the last ends), the page shows the status it answered, and no
+    event is still running;
     returns that value.
 
     A digit drawn in several strokes is read after each, and an earlier stroke's answer can
@@ -114,12 +115,14 @@ def answer_to_whole_drawing(page: Page, folder: Path, first: int, digit: int) ->
     finishing, with Gradio's timer ("processing | 1.2/1.4s") beside it; pressing Clear then
     can lose the Clear, so the timer must be gone too.
     """
-    x, y = STROKES[digit][-1][-1]
-    end = (round(y * CANVAS_SIZE), round(x * CANVAS_SIZE))
+    # Ink where every stroke starts and where the last one ends: this drawing, whole, and not
+    # a late value from an earlier page (an example's 8 has ink where a 7 ends).
+    points = [stroke[0] for stroke in STROKES[digit]] + [STROKES[digit][-1][-1]]
+    pixels = [(round(y * CANVAS_SIZE), round(x * CANVAS_SIZE), 3) for x, y in points]
     deadline = time.monotonic() + ANSWER_LIMIT_MS / 1000
     while True:
-        whole = [value for value in recorded_values(folder, first)
-                 if "layer_0" in value and value["layer_0"][end + (3,)] > 0]  # a Clear's blank page has no layer
+        whole = [value for value in recorded_values(folder, first)  # a Clear's blank page has no layer
+                 if "layer_0" in value and all(value["layer_0"][pixel] > 0 for pixel in pixels)]
         if whole:
             break
         assert time.monotonic() < deadline, "the whole drawing never reached the app"
