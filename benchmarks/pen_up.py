@@ -19,7 +19,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect, sync_playwright
 
 from benchmarks.app_latency import percentiles
-from harness.browser import DESKTOP, draw, launch_chromium, press_clear
+from harness.browser import DESKTOP, draw, launch_chromium, open_app, press_clear
 from model.weights import DEFAULT_WEIGHTS
 
 ONE_STROKE = (0, 2, 3, 5, 6, 7, 8, 9)  # digits drawn without lifting the pen
@@ -41,9 +41,7 @@ DELAY_JS = "() => answers.find((t) => t > penUps.at(-1)) - penUps.at(-1)"
 
 
 def open_page(browser, url: str) -> Page:
-    page = browser.new_page(**DESKTOP)
-    page.goto(url)
-    page.wait_for_selector("#sketchpad canvas")
+    page = open_app(browser, url, DESKTOP)
     page.evaluate(CLOCK_JS)
     return page
 

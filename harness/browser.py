@@ -25,6 +25,14 @@ def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
 
 
+def open_app(browser: Browser, url: str, device: dict = DESKTOP) -> Page:
+    """A new page on the app at `url`, once its sketchpad's canvas is there."""
+    page = browser.new_page(**device)
+    page.goto(url)
+    page.wait_for_selector("#sketchpad canvas")
+    return page
+
+
 def drawing_area(page: Page) -> dict:
     """The canvas's drawable square on the page: the sketchpad centres it at its zoom level."""
     canvas = page.locator("#sketchpad canvas").first.bounding_box()

@@ -19,13 +19,14 @@ import torch
 from playwright.sync_api import Page, expect, sync_playwright
 
 from app import CANVAS_SIZE
-from harness.browser import CHROMIUM, DESKTOP, PHONE, draw, draw_by_touch, drawing_area, launch_chromium, press_clear
+from harness.browser import (
+    CHROMIUM, DESKTOP, PHONE, draw, draw_by_touch, drawing_area, launch_chromium, open_app, press_clear,
+)
 from harness.drawing import STROKES, as_sketchpad, render_strokes
 from harness.server import serve_app
 from model.canvas import normalize
 from model.corrections import CorrectionsFolder, read_labelled_drawings
 from model.network import predict_labels
-from model.weights import load_model
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 DRAWN = (7, 2, 4, 0)  # digits the test draws stroke by stroke
@@ -57,10 +58,7 @@ def browser():
 
 def open_page(browser, app_url, device: dict) -> Page:
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(**device)
-    page.goto(app_url)
-    page.wait_for_selector("#sketchpad canvas")
-    return page
+    return open_app(browser, app_url, device)
 
 
 @pytest.fixture
@@ -288,7 +286,8 @@ def page_with_corrections(browser, tmp_path_factory, corrections) -> Page:
         page.close()
 
 
-def test_a_correction_saves_what_the_model_saw_with_the_right_digit(page_with_corrections: Page, corrections: Path):
+def test_a_correction_saves_what_the_model_saw_with_the_right_digit(page_with_corrections: Page, corrections: Path,
+                                                                    classifier):
     page = page_with_corrections
     note = page.locator("#correction-note")
     page.locator("#correct-3").click()  # nothing drawn yet: nothing to save
@@ -302,8 +301,8 @@ def test_a_correction_saves_what_the_model_saw_with_the_right_digit(page_with_co
     assert labels.tolist() == [1]
     assert [row["answer"] for row in CorrectionsFolder(corrections).rows()] == ["7"]
     # What was kept is the model's input for this drawing: the model reads it as the 7 again.
-    model, config = load_model()
-    assert predict_labels(model, normalize(torch.from_numpy(pixels), config.preprocess)).tolist() == [7]
+    inputs = normalize(torch.from_numpy(pixels), classifier.config.preprocess)
+    assert predict_labels(classifier.network, inputs).tolist() == [7]
     page.screenshot(path=ARTIFACTS / "correction.png")
     # The thanks is for that drawing: it goes with the next stroke, and with Clear.
     draw(page, 1)
