@@ -29,7 +29,7 @@ from .data import PenDigit
 from .paths import CACHE_DIR
 
 # Bump when the drawing or scan variation below changes, so old caches are not reused.
-DRAWING_VERSION = 1
+DRAWING_VERSION = 2
 
 CANVAS = 560  # the app's sketchpad side, in pixels
 PEN_SIZE = (0.25, 0.85)  # the drawing's longer side, as a fraction of the canvas
@@ -45,7 +45,8 @@ SCAN_SIDES = (8, 10, 12, 16, 20, 24, 28, 32)  # resolutions scans are re-sampled
 
 def pen_canvas(digit: PenDigit, rng: np.random.Generator, canvas: int = CANVAS) -> dict:
     """A pen digit drawn on a sketchpad: the value Gradio hands the app, ink in the layer's alpha."""
-    strokes = _vary_shape([s - s.mean(0) for s in digit.strokes], rng)
+    centre = np.concatenate(digit.strokes).mean(0)
+    strokes = _vary_shape([s - centre for s in digit.strokes], rng)
     points = np.concatenate(strokes)
     low, high = points.min(0), points.max(0)
     extent = max(float((high - low).max()), 1e-6)

@@ -8,7 +8,7 @@ from model import converted
 from model.canvas import canvas_to_pixels
 from model.config import PreprocessConfig
 from model.converted import SCAN_SIDES, cached, convert, pen_canvas, varied_scan
-from model.data import PENDIGITS_FILE, read_optdigits, read_pendigits
+from model.data import PENDIGITS_FILE, PenDigit, read_optdigits, read_pendigits
 from tests.conftest import HANDWRITING_SAMPLE
 
 PRE = PreprocessConfig()
@@ -40,6 +40,21 @@ def test_pen_strokes_are_joined_between_their_sparse_points(pen_digits):
     digit = next(d for d in pen_digits if len(d.strokes) == 1)
     alpha = pen_canvas(digit, np.random.default_rng(0))["layers"][0][..., 3] > 0
     assert ndimage.label(alpha)[1] == 1
+
+
+def test_pen_strokes_keep_their_places_in_the_digit():
+    # Two short bars, one far above the other, as a 5's flag sits above its body: each stroke is
+    # drawn where it was written, not moved onto the other.
+    from scipy import ndimage
+
+    bar = np.array([[0.0, 0.0], [20.0, 0.0], [40.0, 0.0]])
+    digit = PenDigit(strokes=(bar, bar + [0.0, 200.0]), label=5, writer=0)
+    for seed in range(4):
+        alpha = pen_canvas(digit, np.random.default_rng(seed))["layers"][0][..., 3] > 0
+        parts, count = ndimage.label(alpha)
+        assert count == 2
+        rows = [np.nonzero((parts == i).any(1))[0] for i in (1, 2)]
+        assert rows[0].max() < rows[1].min()  # the first stroke stays above the second
 
 
 def test_varied_scans_are_gray_images_at_a_scanner_resolution():
