@@ -3,8 +3,8 @@
 Validation drawings only, never a test split: the held-out pen writers' digits drawn on a
 sketchpad canvas, MNIST's held-out training digits re-drawn as pen strokes at random sizes,
 places and widths, and random scribbles that are no digit at all. The threshold is the lowest
-one at which the predictions kept as "sure" are at least --target accurate; the table shows
-what each threshold would flag.
+one at which the predictions kept as "sure" are at least --target accurate and at least
+--flag-scribbles of the scribbles are flagged; the table shows what each threshold would flag.
 
     python -m benchmarks.unsure_threshold [--count 1000] [--write]
 """
@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=DATA_DIR, help="where MNIST and handwriting/ are")
     parser.add_argument("--count", type=int, default=1000, help="drawn digits of each source, and a fifth as many scribbles")
     parser.add_argument("--target", type=float, default=0.99, help="accuracy of the sure predictions")
+    parser.add_argument("--flag-scribbles", type=float, default=0.5, help="share of scribbles to flag as unsure")
     parser.add_argument("--write", action="store_true", help="store the threshold in the weights' config")
     args = parser.parse_args()
 
@@ -77,7 +78,7 @@ def main() -> None:
         errors_flagged = (~sure[~correct]).mean() if (~correct).any() else 0.0
         print(f"{threshold:9.2f}  {1 - sure.mean():14.3f}  {sure_accuracy:13.4f}  "
               f"{errors_flagged:14.3f}  {(scribble_top < threshold).mean():17.3f}")
-    chosen = choose_unsure_threshold(top, predicted, labels, args.target, CANDIDATES)
+    chosen = choose_unsure_threshold(top, predicted, labels, args.target, CANDIDATES, scribble_top, args.flag_scribbles)
     print(f"chosen threshold: {chosen}")
     if args.write and chosen is not None:
         path = config_path(args.weights)

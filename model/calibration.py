@@ -27,7 +27,10 @@ def expected_calibration_error(probabilities: torch.Tensor, labels: torch.Tensor
     return error
 
 
-TEMPERATURES = torch.arange(0.5, 3.0001, 0.01)  # the temperatures fit_temperature chooses among
+# The temperatures fit_temperature chooses among. None is below 1: a T below 1 would make every
+# answer surer, a scribble's as well as a digit's, and validation holds no scribbles to weigh
+# that against, so a model that is under-confident on digits is left as it is.
+TEMPERATURES = torch.arange(1.0, 3.0001, 0.01)
 
 
 def fit_temperature(sources: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
@@ -44,8 +47,11 @@ def fit_temperature(sources: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
 
 
 def choose_unsure_threshold(top_probabilities: list[float | None], predicted: list[int | None],
-                            labels: list[int], target: float, candidates: np.ndarray) -> float | None:
-    """The lowest threshold at which the predictions kept as "sure" are `target` accurate.
+                            labels: list[int], target: float, candidates: np.ndarray,
+                            scribble_top: np.ndarray | None = None, scribbles_flagged: float = 0.0) -> float | None:
+    """The lowest threshold at which the predictions kept as "sure" are `target` accurate, and
+    at least `scribbles_flagged` of the scribbles (their top probabilities, `scribble_top`) are
+    flagged as unsure.
 
     Each list has one entry per drawing; None marks a drawing read as "no digit", which is
     left out together with its label, so that labels stay aligned with their drawings.
@@ -55,6 +61,7 @@ def choose_unsure_threshold(top_probabilities: list[float | None], predicted: li
     correct = np.array([y == t for _, y, t in kept])
     for threshold in candidates:
         sure = top >= threshold
-        if not sure.any() or correct[sure].mean() >= target:
+        flagged = (scribble_top < threshold).mean() if scribble_top is not None and len(scribble_top) else 1.0
+        if (not sure.any() or correct[sure].mean() >= target) and flagged >= scribbles_flagged:
             return round(float(threshold), 2)
     return None

@@ -54,6 +54,14 @@ def test_fitted_temperature_serves_the_worst_calibrated_source():
     assert worst_error(temperature) <= min(worst_error(t) for t in (1.0, 1.2, 1.4, 1.6))
 
 
+def test_fitted_temperature_never_sharpens_an_under_confident_model():
+    # Labels as right as a model with T = 0.6 would be: its softmax at T = 1 is under-confident.
+    # Sharpening it would make scribbles surer too, so the fit leaves it at T = 1.
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(20_000, 10, generator=generator) * 2
+    assert fit_temperature([(logits, labels_drawn_at(logits, 0.6, generator))]) == 1.0
+
+
 CANDIDATES = np.arange(0.30, 0.96, 0.05)
 
 
@@ -73,6 +81,16 @@ def test_unsure_threshold_is_the_lowest_that_reaches_the_target():
     labels = [1, 2, 0, 4]  # the 0.6 one is wrong
     assert choose_unsure_threshold(top, predicted, labels, target=1.0, candidates=CANDIDATES) == 0.65
     assert choose_unsure_threshold(top, predicted, labels, target=0.75, candidates=CANDIDATES) == 0.3
+
+
+def test_unsure_threshold_also_flags_the_share_of_scribbles_asked_for():
+    top = [0.9, 0.9, 0.6, 0.35]
+    predicted = [1, 2, 3, 4]
+    labels = [1, 2, 3, 4]  # all right: any threshold reaches the target
+    scribble_top = np.array([0.5, 0.7, 0.8, 0.99])
+    assert choose_unsure_threshold(top, predicted, labels, 1.0, CANDIDATES) == 0.3
+    assert choose_unsure_threshold(top, predicted, labels, 1.0, CANDIDATES, scribble_top, 0.5) == 0.75
+    assert choose_unsure_threshold(top, predicted, labels, 1.0, CANDIDATES, scribble_top, 0.75) == 0.85
 
 
 def test_unsure_threshold_refuses_lists_of_different_lengths():
