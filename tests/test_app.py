@@ -16,7 +16,7 @@ from model.canvas import NoDigit
 from model.classifier import DigitClassifier
 from model.paths import SEED_WEIGHTS
 from ui.evidence_chart import ahead_from
-from ui.texts import DRAW_PROMPT, NO_DIGIT_STATUS, status_text
+from ui.texts import DRAW_PROMPT, NO_DIGIT_STATUS, probability_text, status_text
 from ui.views import REAL_WEIGHT, Views, enlarge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,6 +94,16 @@ def test_low_confidence_shows_the_unsure_note(views):
     assert "unsure" not in status_text(prediction)
     unsure = type(prediction)(**{**prediction.__dict__, "unsure": True})
     assert "unsure" in status_text(unsure)
+
+
+def test_the_status_never_rounds_an_answer_up_to_certainty(views):
+    prediction = views.classifier.predict(sketchpad(7))
+    probabilities = np.full(10, 0.00004 / 9)
+    probabilities[7] = 0.99996
+    sure = type(prediction)(**{**prediction.__dict__, "probabilities": probabilities, "label": 7})
+    assert "(> 99.9%)" in status_text(sure) and "100" not in status_text(sure)
+    probabilities[7], probabilities[1] = 0.873, 0.127
+    assert "(87.3%)" in status_text(type(prediction)(**{**sure.__dict__, "probabilities": probabilities}))
 
 
 def test_what_the_model_sees_is_enlarged_with_sharp_pixels():
@@ -217,7 +227,7 @@ def test_the_tutorial_model_answers_for_the_same_drawing_when_asked():
     assert views.render(sketchpad(3)).baseline == ""
     seed = DigitClassifier(SEED_WEIGHTS).predict(sketchpad(3))
     text = views.render(sketchpad(3), compare=True).baseline
-    assert f"**{seed.label}** ({seed.probabilities[seed.label]:.1%})" in text
+    assert f"**{seed.label}** ({probability_text(seed.probabilities[seed.label])})" in text
     assert "tutorial" in text
 
 

@@ -14,6 +14,12 @@ NO_DIGIT_STATUS = {
 }
 
 
+def probability_text(probability: float) -> str:
+    """A top probability as the page writes it: one decimal, and never a rounded-up "100.0%",
+    which would claim a certainty that a softmax never has."""
+    return "> 99.9%" if probability >= 0.9995 else f"{probability:.1%}"
+
+
 def status_text(prediction: Prediction) -> str:
     """Markdown: the answer, with a note when the model is unsure, or why there is none."""
     if prediction.error:
@@ -21,7 +27,7 @@ def status_text(prediction: Prediction) -> str:
     if prediction.label is None:
         return NO_DIGIT_STATUS[prediction.reason]
     top = float(prediction.probabilities[prediction.label])
-    text = f"## It's a **{prediction.label}** ({top:.1%})"
+    text = f"## It's a **{prediction.label}** ({probability_text(top)})"
     if prediction.unsure:
         text += (
             "\n\n⚠️ **The model is unsure.** This doesn't look much like any digit it knows; "
@@ -35,7 +41,7 @@ def baseline_text(prediction: Prediction) -> str:
     if prediction.label is None:
         return "The tutorial's model finds no digit."
     top = float(prediction.probabilities[prediction.label])
-    return f"The tutorial's model says **{prediction.label}** ({top:.1%})."
+    return f"The tutorial's model says **{prediction.label}** ({probability_text(top)})."
 
 
 def about_markdown(config: ModelConfig, baseline: ModelConfig | None) -> str:
