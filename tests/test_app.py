@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -92,7 +93,7 @@ def test_unreadable_input_gives_a_message_not_an_error(views):
 def test_low_confidence_shows_the_unsure_note(views):
     prediction = views.classifier.predict(sketchpad(7))
     assert "unsure" not in status_text(prediction)
-    unsure = type(prediction)(**{**prediction.__dict__, "unsure": True})
+    unsure = replace(prediction, unsure=True)
     assert "unsure" in status_text(unsure)
 
 
@@ -100,10 +101,10 @@ def test_the_status_never_rounds_an_answer_up_to_certainty(views):
     prediction = views.classifier.predict(sketchpad(7))
     probabilities = np.full(10, 0.00004 / 9)
     probabilities[7] = 0.99996
-    sure = type(prediction)(**{**prediction.__dict__, "probabilities": probabilities, "label": 7})
+    sure = replace(prediction, probabilities=probabilities, label=7)
     assert "(> 99.9%)" in status_text(sure) and "100" not in status_text(sure)
     probabilities[7], probabilities[1] = 0.873, 0.127
-    assert "(87.3%)" in status_text(type(prediction)(**{**sure.__dict__, "probabilities": probabilities}))
+    assert "(87.3%)" in status_text(replace(sure, probabilities=probabilities))
 
 
 def test_what_the_model_sees_is_enlarged_with_sharp_pixels():

@@ -50,27 +50,23 @@ def app_url(tmp_path_factory, recorded):
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: run `make chromium` (Debian's chromium package).")
+    ARTIFACTS.mkdir(exist_ok=True)  # the tests' screenshots
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
 
-def open_page(browser, app_url, device: dict) -> Page:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return open_app(browser, app_url, device)
-
-
 @pytest.fixture
 def page(browser, app_url) -> Page:
-    page = open_page(browser, app_url, DESKTOP)
+    page = open_app(browser, app_url, DESKTOP)
     yield page
     page.close()
 
 
 @pytest.fixture
 def phone(browser, app_url) -> Page:
-    page = open_page(browser, app_url, PHONE)
+    page = open_app(browser, app_url, PHONE)
     yield page
     page.close()
 
@@ -281,7 +277,7 @@ def corrections(tmp_path_factory) -> Path:
 def page_with_corrections(browser, tmp_path_factory, corrections) -> Page:
     """The app as it runs with a folder for corrections: "Wrong? Tell it." is on."""
     with serve_app(tmp_path_factory.mktemp("app"), app_args=("--corrections", str(corrections))) as server:
-        page = open_page(browser, server.url, DESKTOP)
+        page = open_app(browser, server.url, DESKTOP)
         yield page
         page.close()
 
