@@ -1,6 +1,7 @@
 """The app's handlers without a browser, and its /predict endpoint through gradio_client."""
 
 import json
+import math
 import subprocess
 import sys
 from dataclasses import replace
@@ -18,7 +19,7 @@ from model.classifier import DigitClassifier
 from model.paths import SEED_WEIGHTS
 from ui.evidence_chart import ahead_from
 from ui.texts import DRAW_PROMPT, NO_DIGIT_STATUS, probability_text, status_text
-from ui.views import REAL_WEIGHT, Views, enlarge
+from ui.views import REAL_WEIGHT, Views, enlarge, probability_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,6 +106,14 @@ def test_the_status_never_rounds_an_answer_up_to_certainty(views):
     assert "(> 99.9%)" in status_text(sure) and "100" not in status_text(sure)
     probabilities[7], probabilities[1] = 0.873, 0.127
     assert "(87.3%)" in status_text(replace(sure, probabilities=probabilities))
+
+
+def test_no_probability_bar_rounds_up_to_certainty():
+    probabilities = np.full(10, 0.00004 / 9)
+    probabilities[7] = 0.99996
+    bars = probability_dict(probabilities)
+    assert list(bars) == ["7"]
+    assert math.floor(bars["7"] * 100 + 0.5) == 99  # as gr.Label's Math.round writes it
 
 
 def test_what_the_model_sees_is_enlarged_with_sharp_pixels():

@@ -134,6 +134,7 @@ def test_drawn_digits_are_recognised_then_cleared(page: Page, recorded: Path):
         answer_to_whole_drawing(page, recorded, first, digit)
         expect(page.locator("#status")).to_contain_text(f"It's a {digit}")
         expect(page.locator("#probabilities")).to_contain_text("%")
+        expect(page.locator("#probabilities")).not_to_contain_text("100%")
         page.screenshot(path=ARTIFACTS / f"drawn_{digit}.png")
         press_clear(page)
         expect(page.locator("#status")).to_contain_text("Draw a digit", timeout=15_000)

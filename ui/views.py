@@ -17,6 +17,9 @@ from .texts import baseline_text, status_text
 
 SEEN_SCALE = 10  # the 28x28 input is shown at 280x280, each pixel a sharp square
 REAL_WEIGHT = 0.05  # runners-up below this probability are left off the page
+# gr.Label writes whole percents, rounded: from 99.5% up a bar would read "100%", a certainty a
+# softmax never has, beside a status line that says "> 99.9%". Bars stop just short of it.
+LABEL_MOST = 0.994
 
 
 @dataclass(frozen=True)
@@ -33,9 +36,12 @@ class View:
 
 
 def probability_dict(probabilities: np.ndarray) -> dict[str, float]:
-    """The top digit and the runners-up with real weight, for gr.Label."""
+    """The top digit and the runners-up with real weight, for gr.Label, none shown as 100%."""
     top = int(probabilities.argmax())
-    return {str(digit): float(p) for digit, p in enumerate(probabilities) if p >= REAL_WEIGHT or digit == top}
+    return {
+        str(digit): min(float(p), LABEL_MOST)
+        for digit, p in enumerate(probabilities) if p >= REAL_WEIGHT or digit == top
+    }
 
 
 def enlarge(pixels: np.ndarray, scale: int = SEEN_SCALE) -> np.ndarray:
