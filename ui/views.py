@@ -19,7 +19,7 @@ SEEN_SCALE = 10  # the 28x28 input is shown at 280x280, each pixel a sharp squar
 REAL_WEIGHT = 0.05  # runners-up below this probability are left off the page
 # gr.Label writes whole percents, rounded: from 99.5% up a bar would read "100%", a certainty a
 # softmax never has, beside a status line that says "> 99.9%". Bars stop just short of it.
-LABEL_MOST = 0.994
+HIGHEST_BAR = 0.994
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def probability_dict(probabilities: np.ndarray) -> dict[str, float]:
     """The top digit and the runners-up with real weight, for gr.Label, none shown as 100%."""
     top = int(probabilities.argmax())
     return {
-        str(digit): min(float(p), LABEL_MOST)
+        str(digit): min(float(p), HIGHEST_BAR)
         for digit, p in enumerate(probabilities) if p >= REAL_WEIGHT or digit == top
     }
 
