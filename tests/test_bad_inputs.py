@@ -316,7 +316,7 @@ def test_random_scribbles_mostly_get_the_unsure_note(views):
     """Scribbles are no digit the model knows: the page should say it is unsure about at least
     half. (The model trained on other writers is surer of scribbles than the MNIST-only one was,
     so benchmarks/unsure_threshold.py chooses a threshold that flags at least half of its own
-    scribbles: 57.5% at 0.95.)"""
+    scribbles; the model card gives the share for the shipped weights.)"""
     rng = np.random.default_rng(1)
     statuses = [views.render(scribble(rng)).status for _ in range(40)]
     unsure = [status for status in statuses if "unsure" in status]
