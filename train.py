@@ -96,6 +96,57 @@ def epoch_indices(pool: int, count: int, generator: torch.Generator) -> torch.Te
     return torch.cat(rounds)[:count]
 
 
+def epoch_size(mix: TrainingMix) -> int:
+    """Images in one epoch: the mix's count from every source."""
+    return sum(getattr(mix, name) for name in TrainingMix.__dataclass_fields__)
+
+
+def steps_per_epoch(recipe: TrainingRecipe) -> int:
+    return -(-epoch_size(recipe.mix) // recipe.batch_size)
+
+
+@dataclass
+class Optimisation:
+    """The network being trained, with its optimiser, learning-rate schedule and weight average."""
+
+    model: BiLSTMClassifier
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None
+    ema: AveragedModel | None
+
+    @classmethod
+    def start(cls, architecture: ArchitectureConfig, recipe: TrainingRecipe, steps_per_epoch: int) -> "Optimisation":
+        model = BiLSTMClassifier(architecture)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+        scheduler = (
+            torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, total_steps=recipe.epochs * steps_per_epoch)
+            if recipe.one_cycle
+            else None
+        )
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(recipe.ema_decay)) if recipe.ema_decay else None
+        return cls(model, optimizer, scheduler, ema)
+
+    def step(self, images: torch.Tensor, labels: torch.Tensor, raw: torch.Tensor, recipe: TrainingRecipe,
+             preprocess: PreprocessConfig, generator: torch.Generator) -> None:
+        """One batch: images (B, 28, 28) in [0, 1], changed in place; `raw` (B,) marks MNIST's own
+        tensors, warped by `recipe.augmentation`, the rest by `recipe.converted_augmentation`."""
+        if recipe.augmentation and raw.any():
+            images[raw] = augment(images[raw], recipe.augmentation, generator)
+        if recipe.converted_augmentation and (~raw).any():
+            images[~raw] = augment(images[~raw], recipe.converted_augmentation, generator)
+        loss = F.cross_entropy(self.model(normalize(images, preprocess)), labels,
+                               label_smoothing=recipe.label_smoothing)
+        self.optimizer.zero_grad()
+        loss.backward()
+        if recipe.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), recipe.grad_clip)
+        self.optimizer.step()
+        if self.scheduler:
+            self.scheduler.step()
+        if self.ema:
+            self.ema.update_parameters(self.model)
+
+
 def accuracies(model, sets: dict, preprocess: PreprocessConfig) -> tuple[dict, dict]:
     """Accuracy on each set, and each set's logits for calibration."""
     logits = {name: predict_logits(model, normalize(pixels, preprocess)) for name, (pixels, _) in sets.items()}
@@ -130,18 +181,10 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
     offsets = torch.tensor([0] + [len(sources[n][1]) for n in names]).cumsum(0)
     raw_count = len(sources["mnist"][1]) if "mnist" in sources else 0
 
-    model = BiLSTMClassifier(preset.architecture)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
-    epoch_size = sum(getattr(recipe.mix, n) for n in names)
-    steps_per_epoch = -(-epoch_size // recipe.batch_size)
-    scheduler = (
-        torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, total_steps=recipe.epochs * steps_per_epoch)
-        if recipe.one_cycle
-        else None
-    )
-    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(recipe.ema_decay)) if recipe.ema_decay else None
+    optimisation = Optimisation.start(preset.architecture, recipe, steps_per_epoch(recipe))
+    model, ema = optimisation.model, optimisation.ema
     print(f"{preset_name} preset: {count_parameters(model):,} parameters, {recipe.epochs} epochs "
-          f"of {epoch_size:,} images", flush=True)
+          f"of {epoch_size(recipe.mix):,} images", flush=True)
     print("epoch  " + "  ".join(f"{name:>11}" for name in validation) + "   time", flush=True)
 
     training_started = time.time()
@@ -153,23 +196,7 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
         ])
         order = order[torch.randperm(len(order), generator=generator)]
         for index in tqdm(order.split(recipe.batch_size), desc=f"epoch {epoch}", leave=False):
-            images, batch_labels = pixels[index].clone(), labels[index]
-            raw = index < raw_count
-            if recipe.augmentation and raw.any():
-                images[raw] = augment(images[raw], recipe.augmentation, generator)
-            if recipe.converted_augmentation and (~raw).any():
-                images[~raw] = augment(images[~raw], recipe.converted_augmentation, generator)
-            loss = F.cross_entropy(model(normalize(images, preprocess)), batch_labels,
-                                   label_smoothing=recipe.label_smoothing)
-            optimizer.zero_grad()
-            loss.backward()
-            if recipe.grad_clip:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
-            optimizer.step()
-            if scheduler:
-                scheduler.step()
-            if ema:
-                ema.update_parameters(model)
+            optimisation.step(pixels[index].clone(), labels[index], index < raw_count, recipe, preprocess, generator)
         final = ema.module if ema else model
         validation_accuracy, validation_logits = accuracies(final, validation, preprocess)
         print(f"{epoch:5d}  " + "  ".join(f"{a:11.4f}" for a in validation_accuracy.values())

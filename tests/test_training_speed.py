@@ -1,0 +1,21 @@
+"""The training-speed benchmark times train.py's own step and projects a whole run from it."""
+
+import torch
+
+from benchmarks.training_speed import WARMUP, projected_seconds, time_steps
+from train import PRESETS, steps_per_epoch
+
+
+def test_projection_is_epochs_times_steps_and_validation():
+    recipe = PRESETS["default"].recipe
+    assert steps_per_epoch(recipe) == 469  # 120,000 images in batches of 256
+    assert projected_seconds(recipe, step_seconds=0.5, validation_seconds=7.0) == 18 * (469 * 0.5 + 7.0)
+
+
+def test_each_timed_step_is_an_optimiser_step(mnist_sample):
+    images = torch.from_numpy(mnist_sample[0][:256]).float() / 255
+    labels = torch.from_numpy(mnist_sample[1][:256])
+    optimisation, seconds = time_steps(PRESETS["seed"], images, labels, steps=2)
+    assert len(seconds) == 2 and (seconds > 0).all()
+    steps_taken = {int(state["step"]) for state in optimisation.optimizer.state.values()}
+    assert steps_taken == {WARMUP + 2}
