@@ -20,35 +20,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from harness.training import projected_seconds, time_steps
 from model.data import load_mnist
 from model.network import count_parameters
 from model.paths import DATA_DIR
 from model.sources import validation_sets
-from train import PRESETS, Optimisation, Preset, accuracies, epoch_size, steps_per_epoch
+from train import PRESETS, accuracies, steps_per_epoch
 
-WARMUP = 3
 SEED = 0
-
-
-def projected_seconds(recipe, step_seconds: float, validation_seconds: float) -> float:
-    """The training time train.py prints, for `recipe`, from one step's and one validation pass's cost."""
-    return recipe.epochs * (steps_per_epoch(recipe) * step_seconds + validation_seconds)
-
-
-def time_steps(preset: Preset, images: torch.Tensor, labels: torch.Tensor, steps: int) -> tuple[Optimisation, np.ndarray]:
-    """Trains `steps` batches drawn from images (N, 28, 28) in [0, 1]; each step's seconds."""
-    recipe = preset.recipe
-    generator = torch.Generator().manual_seed(SEED)
-    optimisation = Optimisation.start(preset.architecture, recipe, steps_per_epoch(recipe))
-    raw_share = recipe.mix.mnist / epoch_size(recipe.mix)  # MNIST's own tensors, warped harder
-    seconds = []
-    for _ in range(WARMUP + steps):
-        index = torch.randint(len(images), (recipe.batch_size,), generator=generator)
-        raw = torch.rand(recipe.batch_size, generator=generator) < raw_share
-        started = time.perf_counter()
-        optimisation.step(images[index].clone(), labels[index], raw, recipe, preset.preprocess, generator)
-        seconds.append(time.perf_counter() - started)
-    return optimisation, np.array(seconds[WARMUP:])
 
 
 def main(argv=None) -> None:
@@ -65,7 +44,7 @@ def main(argv=None) -> None:
     preset = PRESETS[args.preset]
     recipe = preset.recipe
     images, labels = load_mnist(args.data_dir, train=True)
-    optimisation, step_seconds = time_steps(preset, images, labels, args.steps)
+    optimisation, step_seconds = time_steps(preset, images, labels, args.steps, SEED)
     validation = validation_sets(args.data_dir, preset.preprocess)
     started = time.perf_counter()
     accuracies(optimisation.ema.module if optimisation.ema else optimisation.model, validation, preset.preprocess)

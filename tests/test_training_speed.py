@@ -2,7 +2,7 @@
 
 import torch
 
-from benchmarks.training_speed import WARMUP, projected_seconds, time_steps
+from harness.training import WARMUP, projected_seconds, time_steps
 from train import PRESETS, steps_per_epoch
 
 

@@ -1,0 +1,33 @@
+"""Timed training steps, for the training-speed benchmark and its test: train.py's own step,
+on batches drawn the way its recipe mixes raw and converted images."""
+
+import time
+
+import numpy as np
+import torch
+
+from train import Optimisation, Preset, epoch_size, steps_per_epoch
+
+WARMUP = 3
+
+
+def projected_seconds(recipe, step_seconds: float, validation_seconds: float) -> float:
+    """The training time train.py prints, for `recipe`, from one step's and one validation pass's cost."""
+    return recipe.epochs * (steps_per_epoch(recipe) * step_seconds + validation_seconds)
+
+
+def time_steps(preset: Preset, images: torch.Tensor, labels: torch.Tensor, steps: int,
+               seed: int = 0) -> tuple[Optimisation, np.ndarray]:
+    """Trains `steps` batches drawn from images (N, 28, 28) in [0, 1]; each step's seconds."""
+    recipe = preset.recipe
+    generator = torch.Generator().manual_seed(seed)
+    optimisation = Optimisation.start(preset.architecture, recipe, steps_per_epoch(recipe))
+    raw_share = recipe.mix.mnist / epoch_size(recipe.mix)  # MNIST's own tensors, warped harder
+    seconds = []
+    for _ in range(WARMUP + steps):
+        index = torch.randint(len(images), (recipe.batch_size,), generator=generator)
+        raw = torch.rand(recipe.batch_size, generator=generator) < raw_share
+        started = time.perf_counter()
+        optimisation.step(images[index].clone(), labels[index], raw, recipe, preset.preprocess, generator)
+        seconds.append(time.perf_counter() - started)
+    return optimisation, np.array(seconds[WARMUP:])
