@@ -115,16 +115,21 @@ class Optimisation:
     ema: AveragedModel | None
 
     @classmethod
-    def start(cls, architecture: ArchitectureConfig, recipe: TrainingRecipe, steps_per_epoch: int) -> "Optimisation":
+    def start(cls, architecture: ArchitectureConfig, recipe: TrainingRecipe) -> "Optimisation":
         model = BiLSTMClassifier(architecture)
         optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
         scheduler = (
-            torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, total_steps=recipe.epochs * steps_per_epoch)
+            torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, total_steps=recipe.epochs * steps_per_epoch(recipe))
             if recipe.one_cycle
             else None
         )
         ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(recipe.ema_decay)) if recipe.ema_decay else None
         return cls(model, optimizer, scheduler, ema)
+
+    @property
+    def kept(self) -> BiLSTMClassifier:
+        """The weights training keeps: the moving average when the recipe has one."""
+        return self.ema.module if self.ema else self.model
 
     def step(self, images: torch.Tensor, labels: torch.Tensor, raw: torch.Tensor, recipe: TrainingRecipe,
              preprocess: PreprocessConfig, generator: torch.Generator) -> None:
@@ -181,8 +186,8 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
     offsets = torch.tensor([0] + [len(sources[n][1]) for n in names]).cumsum(0)
     raw_count = len(sources["mnist"][1]) if "mnist" in sources else 0
 
-    optimisation = Optimisation.start(preset.architecture, recipe, steps_per_epoch(recipe))
-    model, ema = optimisation.model, optimisation.ema
+    optimisation = Optimisation.start(preset.architecture, recipe)
+    model = optimisation.model
     print(f"{preset_name} preset: {count_parameters(model):,} parameters, {recipe.epochs} epochs "
           f"of {epoch_size(recipe.mix):,} images", flush=True)
     print("epoch  " + "  ".join(f"{name:>11}" for name in validation) + "   time", flush=True)
@@ -197,7 +202,7 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
         order = order[torch.randperm(len(order), generator=generator)]
         for index in tqdm(order.split(recipe.batch_size), desc=f"epoch {epoch}", leave=False):
             optimisation.step(pixels[index].clone(), labels[index], index < raw_count, recipe, preprocess, generator)
-        final = ema.module if ema else model
+        final = optimisation.kept
         validation_accuracy, validation_logits = accuracies(final, validation, preprocess)
         print(f"{epoch:5d}  " + "  ".join(f"{a:11.4f}" for a in validation_accuracy.values())
               + f"  {time.time() - training_started:5.0f} s", flush=True)

@@ -47,7 +47,7 @@ def main(argv=None) -> None:
     optimisation, step_seconds = time_steps(preset, images, labels, args.steps, SEED)
     validation = validation_sets(args.data_dir, preset.preprocess)
     started = time.perf_counter()
-    accuracies(optimisation.ema.module if optimisation.ema else optimisation.model, validation, preset.preprocess)
+    accuracies(optimisation.kept, validation, preset.preprocess)
     validation_seconds = time.perf_counter() - started
 
     total = projected_seconds(recipe, float(step_seconds.mean()), validation_seconds)

@@ -21,7 +21,7 @@ def time_steps(preset: Preset, images: torch.Tensor, labels: torch.Tensor, steps
     """Trains `steps` batches drawn from images (N, 28, 28) in [0, 1]; each step's seconds."""
     recipe = preset.recipe
     generator = torch.Generator().manual_seed(seed)
-    optimisation = Optimisation.start(preset.architecture, recipe, steps_per_epoch(recipe))
+    optimisation = Optimisation.start(preset.architecture, recipe)
     raw_share = recipe.mix.mnist / epoch_size(recipe.mix)  # MNIST's own tensors, warped harder
     seconds = []
     for _ in range(WARMUP + steps):
