@@ -1,14 +1,15 @@
-"""The sketchpad app: draw a digit, and watch the Bi-LSTM read it row by row.
+"""The app: draw a digit, and watch the Bi-LSTM read it row by row.
 
     python app.py [--host HOST] [--port PORT] [--weights FILE] [--corrections DIR]
 
 Host and port default to Gradio's GRADIO_SERVER_NAME and GRADIO_SERVER_PORT, and the weights
 to $DIGITS_WEIGHTS or weights/bilstm.safetensors. "Wrong? Tell it." corrections are saved only
 with a folder for them, --corrections or $DIGITS_CORRECTIONS. Importing this file starts
-nothing; the functions it wires up, and the page's texts, live in the ui/ package.
+nothing; the functions it wires up, the page's components and texts, live in the ui/ package.
 """
 
 import argparse
+import json
 import os
 import warnings
 from functools import partial
@@ -30,80 +31,21 @@ from model.classifier import DigitClassifier  # noqa: E402
 from model.corrections import CorrectionsFolder  # noqa: E402
 from model.paths import SEED_WEIGHTS  # noqa: E402
 from model.weights import DEFAULT_WEIGHTS, WeightsError, config_path  # noqa: E402
+from ui.components import answer_part, asset, digit_canvas  # noqa: E402
 from ui.correction import save_correction  # noqa: E402
-from ui.texts import DRAW_PROMPT, about_markdown  # noqa: E402
+from ui.texts import about_markdown  # noqa: E402
 from ui.views import Views  # noqa: E402
 
-# Gradio decodes uploaded canvases before our handler sees them. Pillow refuses to decode an
+# Gradio decodes uploaded images before our handler sees them. Pillow refuses to decode an
 # image of more than twice this many pixels, so a small file that unpacks to gigabytes (a
 # decompression bomb) is turned away before it fills the server's memory.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
 
 ROOT = Path(__file__).resolve().parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
-CANVAS_SIZE = 560  # 20 canvas pixels for each of the input's 28: room for one digit
-BRUSH_RADIUS = 14  # a 28 px stroke: a felt pen's line at this size, like MNIST's strokes
-
-# The page's one Clear. The sketchpad's own "Clear canvas" button (hidden by the CSS below)
-# resets the canvas only: an answer still on its way, or a stroke still being exported, can
-# land after it, and the page then shows an old answer over a blank canvas. This one cancels
-# the drawing's running events, shows the prompt, and sets the sketchpad to a new blank page:
-# Gradio 6.31 resets it for a new image each time (not for None twice), and reads that page
-# after anything already on its way, so the last answer is always the blank page's.
-BLANK_PAGE = Image.new("RGB", (CANVAS_SIZE, CANVAS_SIZE), "white")
-
-# Desktop: the drawing and the answer side by side. A phone (under 640 px): one column, the
-# answer first and kept at the top of the screen while the canvas, as wide as the screen, is
-# drawn on; the columns dissolve ("display: contents") so their parts can be reordered.
-CSS = """
-#sketchpad button[aria-label="Clear canvas"] { display: none; }
-@media (max-width: 640px) {
-  #main { flex-direction: column; margin: 0 -28px; width: calc(100% + 56px); }  /* into the page margins */
-  #drawing-column, #answer-column { display: contents; }
-  #status { order: -1; position: sticky; top: 0; z-index: 20; background: var(--background-fill-primary);
-            padding: 4px 12px; min-height: 3.2em; }
-  #status h2 { margin: 0; }
-  #sketchpad { height: calc(100vw + 40px) !important; }
-  #intro p { display: none; }
-}
-"""
-
-# A stroke's answer can still be on its way when Clear is pressed: the sketchpad may export the
-# old drawing once more, after the Clear, and keep it as its value. So the page notes a Clear,
-# and until the next press on the sketchpad (a stroke, undo) or on an example, the events that
-# read the drawing (the drawing events, a checkbox, a correction) are sent no drawing: they
-# answer with the prompt, as the blank canvas asks.
-NOTE_CLEAR_JS = """
-() => {
-  window.canvasCleared = false;
-  document.addEventListener('pointerdown', (event) => {
-    if (event.target.closest('#clear')) window.canvasCleared = true;
-    else if (event.target.closest('#sketchpad, #examples')) window.canvasCleared = false;
-  }, true);
-}
-"""
-DROP_DRAWING_AFTER_CLEAR_JS = "(sketch, ...rest) => [window.canvasCleared ? null : sketch, ...rest]"
-
-# A new or cleared sketchpad waits for its Brush button before it draws ("select the draw tool
-# to start"). Whenever no tool is chosen, choose the brush, so people can draw at once.
-# Gradio gives the buttons no ids, so they are found by their accessible names.
-SELECT_BRUSH_JS = """
-() => {
-  const tools = ['Brush', 'Erase', 'Pan'];
-  const choose = () => {
-    const pad = document.querySelector('#sketchpad');
-    const brush = pad && pad.querySelector('button[aria-label="Brush"]');
-    if (!brush) return;
-    const chosen = tools.some((name) => {
-      const button = pad.querySelector(`button[aria-label="${name}"]`);
-      return button && button.classList.contains('highlight');
-    });
-    if (!chosen) brush.click();
-  };
-  new MutationObserver(choose).observe(document.body, {childList: true, subtree: true});
-  choose();
-}
-"""
+# Real people's digits (training writers' pen strokes, harness/drawing.py writes them), offered
+# on the canvas as examples to load and draw over.
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+MAX_UPLOAD = "2mb"  # an image for /predict; a drawing's strokes take a few kB
 
 
 def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None) -> gr.Blocks:
@@ -115,35 +57,31 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
     views = Views(DigitClassifier(weights), baseline)
     last_layer = views.classifier.config.architecture.num_layers - 1
     corrections_folder = CorrectionsFolder(corrections) if corrections else None
+    blank = views.answer(None)  # what the page shows before anything is drawn
+    examples = [{"name": path.stem.replace("_", " "), "value": json.loads(path.read_text())} for path in EXAMPLES]
 
-    def on_draw(sketch, show_hidden: bool, layer: int, compare: bool):
-        view = views.render(sketch, show_hidden, layer, compare)
+    def on_details(drawing, show_hidden: bool, layer: int, compare: bool):
+        details = views.details(drawing, show_hidden, layer, compare)
         return (
-            view.probabilities,
-            view.status,
-            view.seen,
-            gr.Image(value=view.hidden, visible=show_hidden),
-            gr.Image(value=view.evidence, visible=show_hidden),
+            gr.Image(value=details.hidden, visible=show_hidden),
+            gr.Image(value=details.evidence, visible=show_hidden),
             gr.Radio(visible=show_hidden),
-            gr.Markdown(value=view.baseline, visible=compare),
+            gr.Markdown(value=details.baseline, visible=compare),
         )
 
-    def on_clear(compare: bool):
-        blank = {"background": BLANK_PAGE, "layers": [], "composite": BLANK_PAGE}
-        return blank, None, DRAW_PROMPT, None, None, None, gr.Markdown(value="", visible=compare)
+    def on_correct(digit: int, drawing) -> str:
+        return save_correction(views.read, corrections_folder, drawing, digit)
 
-    def on_correct(digit: int, sketch) -> str:
-        return save_correction(views.classifier, corrections_folder, sketch, digit)
-
-    def predict(sketch: dict | None = None, image=None) -> dict:
-        """Classifies a sketchpad value or an image: {"label", "probabilities", "unsure", "reason"}."""
-        return views.predict(image if image is not None else sketch)
+    def predict(strokes: dict | None = None, image=None) -> dict:
+        """Classifies a drawing's strokes or an image: {"label", "probabilities", "unsure", "reason"}."""
+        return views.predict(strokes, image)
 
     # The CSS goes to the Blocks, not to launch(), so every way of launching (app.py, `gradio
     # app.py`, the tests) gets the layout; Gradio 6 still honours it there, with a warning.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "The parameters have been moved")
-        blocks = gr.Blocks(title="Draw a digit", analytics_enabled=False, delete_cache=(300, 900), css=CSS)
+        blocks = gr.Blocks(title="Draw a digit", analytics_enabled=False, delete_cache=(300, 900),
+                           css=asset("page.css"))
     with blocks as demo:
         gr.Markdown(
             "# Draw a digit\n"
@@ -152,56 +90,29 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
         )
         with gr.Row(elem_id="main"):
             with gr.Column(scale=3, elem_id="drawing-column"):
-                sketchpad = gr.Sketchpad(
-                    label="Your drawing",
-                    elem_id="sketchpad",
-                    canvas_size=(CANVAS_SIZE, CANVAS_SIZE),
-                    height=CANVAS_SIZE + 100,
-                    fixed_canvas=True,
-                    brush=gr.Brush(default_size=BRUSH_RADIUS, colors=["#000000"], color_mode="fixed"),
-                    layers=False,
-                    transforms=(),
-                    format="png",
-                    type="numpy",
+                canvas = digit_canvas(views.answer, blank["status"], examples, elem_id="sketchpad")
+                compare = gr.Checkbox(
+                    label="Also ask the tutorial's model", value=False, elem_id="compare",
+                    visible=baseline is not None,
                 )
-                with gr.Row():
-                    clear = gr.Button("Clear", elem_id="clear", variant="secondary", size="sm")
-                    compare = gr.Checkbox(
-                        label="Also ask the tutorial's model", value=False, elem_id="compare",
-                        visible=baseline is not None,
-                    )
-                if EXAMPLES:  # shown as layers, like a drawing, so they can be drawn over
-                    gr.Examples(
-                        [[{"background": None, "layers": [str(path)], "composite": None}] for path in EXAMPLES],
-                        inputs=[sketchpad],
-                        label="Examples: load one, then draw over it or clear it",
-                        elem_id="examples",
-                        example_labels=[path.stem.replace("_", " ") for path in EXAMPLES],
-                    )
             with gr.Column(scale=2, elem_id="answer-column"):
-                status = gr.Markdown(DRAW_PROMPT, elem_id="status")
+                answer_part("status", blank, elem_id="status")
                 baseline_answer = gr.Markdown("", elem_id="baseline", visible=False)
-                probabilities = gr.Label(
-                    label="Probabilities: the answer and any close runners-up", num_top_classes=10, elem_id="probabilities",
-                    show_label=True, show_heading=False,
-                )
-                seen = gr.Image(
-                    label="What the model sees (28×28)", elem_id="seen", interactive=False,
-                    height=300, width=300, buttons=[],
-                )
+                answer_part("probabilities", blank, "Probabilities: the answer and any close runners-up",
+                           elem_id="probabilities")
+                answer_part("seen", blank, "What the model sees (28×28)", elem_id="seen")
                 if corrections_folder:
                     correction_note = gr.Markdown("", elem_id="correction-note", render=False)
                     gr.Markdown("**Wrong? Tell it.** The right digit is:", elem_id="corrections")
                     with gr.Row():
                         for digit in range(10):
                             gr.Button(str(digit), size="sm", min_width=28, elem_id=f"correct-{digit}").click(
-                                partial(on_correct, digit), [sketchpad], correction_note,
+                                partial(on_correct, digit), [canvas], correction_note,
                                 api_visibility="private", concurrency_limit=1, concurrency_id="corrections",
-                                js=DROP_DRAWING_AFTER_CLEAR_JS,
                             )
                     correction_note.render()
-                    for trigger in (sketchpad.change, clear.click):  # a new drawing is not corrected yet
-                        trigger(None, None, correction_note, js="() => ''", show_progress="hidden")
+                    # A new drawing is not corrected yet: the thanks goes with it.
+                    canvas.change(None, None, correction_note, js="() => ''", show_progress="hidden")
         with gr.Row():
             show_hidden = gr.Checkbox(
                 label="Show the hidden states: what the LSTM does at each row", value=False,
@@ -223,31 +134,25 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
                 buttons=["download"], height=420, scale=1,
             )
 
-        inputs = [sketchpad, show_hidden, layer, compare]
-        outputs = [probabilities, status, seen, hidden, evidence, layer, baseline_answer]
-        drawing_events = [
+        # The details follow the drawing at pen-up, Undo and Clear, and each of their settings.
+        for trigger in (canvas.change, show_hidden.change, layer.change, compare.change):
             trigger(
-                on_draw, inputs, outputs, trigger_mode="always_last", show_progress="hidden",
-                api_visibility="private", concurrency_limit=2, concurrency_id="draw", js=DROP_DRAWING_AFTER_CLEAR_JS,
+                on_details, [canvas, show_hidden, layer, compare], [hidden, evidence, layer, baseline_answer],
+                trigger_mode="always_last", show_progress="hidden", api_visibility="private",
+                concurrency_limit=2, concurrency_id="draw",
             )
-            for trigger in (sketchpad.change, show_hidden.change, layer.change, compare.change)
-        ]
-        clear.click(
-            on_clear, [compare], [sketchpad, probabilities, status, seen, hidden, evidence, baseline_answer],
-            cancels=drawing_events, show_progress="hidden", api_visibility="private",
-        )
         with gr.Accordion("About", open=False):
             gr.Markdown(about_markdown(views.classifier.config, baseline and baseline.config))
 
-        # The API: /predict takes a sketchpad value or an image file. The components are hidden;
-        # they only give the endpoint its types.
+        # The API: /predict takes a drawing's strokes or an image file. The components are
+        # hidden; they only give the endpoint its types.
+        api_strokes = gr.JSON(label="strokes", visible=False)
         api_image = gr.Image(type="pil", image_mode=None, visible=False)
         api_result = gr.JSON(label="result", visible=False)
         gr.Button(visible=False).click(
-            predict, [sketchpad, api_image], api_result, api_name="predict",
+            predict, [api_strokes, api_image], api_result, api_name="predict",
             concurrency_limit=2, concurrency_id="draw",
         )
-        demo.load(None, js=SELECT_BRUSH_JS).then(None, js=NOTE_CLEAR_JS)
     demo.queue(max_size=64)
     return demo
 
@@ -277,5 +182,4 @@ if __name__ == "__main__":
         demo = build_demo(args.weights, args.corrections)
     except WeightsError as error:
         raise SystemExit(f"error: {error}")
-    # A drawing uploads about 14 kB; anything far larger is not a drawing.
-    demo.launch(server_name=args.host, server_port=args.port, max_file_size="2mb", show_error=True)
+    demo.launch(server_name=args.host, server_port=args.port, max_file_size=MAX_UPLOAD, show_error=True)

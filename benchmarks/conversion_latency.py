@@ -1,6 +1,6 @@
-"""How long one sketchpad drawing takes to read, after the model is loaded.
+"""How long one drawing takes to read, after the model is loaded.
 
-Times, over several MNIST digits drawn on a sketchpad canvas (the dict the app receives):
+Times, over several MNIST digits drawn on a canvas (as a dict of image layers, ink in alpha):
 the whole `DigitClassifier.predict` (conversion + model), the conversion alone with its two
 stages (reading the ink, framing the digit), and the model alone. The target is under 10 ms
 for conversion + model on an 800x800 canvas.
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from harness.drawing import as_sketchpad, draw_digit
+from harness.drawing import as_layers, draw_digit
 from model.canvas import canvas_to_pixels, frame_digit, ink_map, normalize
 from model.classifier import DigitClassifier
 from model.paths import DATA_DIR
@@ -57,7 +57,7 @@ def main(argv=None) -> None:
     preprocess = classifier.config.preprocess
     images, _ = load_mnist(args.data_dir, train=False)
     values = [
-        as_sketchpad(draw_digit(digit.numpy(), size, width * args.canvas / 800, canvas=args.canvas))
+        as_layers(draw_digit(digit.numpy(), size, width * args.canvas / 800, canvas=args.canvas))
         for digit, (size, width) in zip(images, DRAWINGS)
     ]
     inks = [ink_map(value) for value in values]
@@ -75,7 +75,7 @@ def main(argv=None) -> None:
         "  framing the digit (frame_digit)": timings_ms(lambda ink: frame_digit(ink, preprocess), inks, args.runs),
         "model (forward with states)": timings_ms(model_alone, inputs, args.runs),
     }
-    print(f"{args.canvas}x{args.canvas} sketchpad, {len(values)} drawings, {args.runs} runs each, "
+    print(f"{args.canvas}x{args.canvas} canvas, {len(values)} drawings as image layers, {args.runs} runs each, "
           f"{torch.get_num_threads()} torch threads\n")
     print(f"| {'step':34} | p50 ms | p95 ms | mean ms |")
     print(f"|{'-' * 36}|-------:|-------:|--------:|")

@@ -3,7 +3,7 @@
     python -m benchmarks.load [--requests 1000] [--clients 32] [--drawings 40] [--time-limit 600]
 
 Starts `python app.py` on 127.0.0.1 with its Gradio cache in a temporary folder, sends
-MNIST test digits re-drawn as sketchpad strokes (harness/drawing.py) from `--clients`
+MNIST test digits re-drawn with a pen (harness/drawing.py), as image files, from `--clients`
 threads, each with its own gradio_client, and prints errors, p50/p95 latency, throughput,
 the server's memory before and after, and the size of its cache folder. It stops by itself
 after `--requests` requests or `--time-limit` seconds, and always stops the server.

@@ -1,14 +1,20 @@
-"""Time from pen-up to answer, in the browser: the app in headless Chromium, one-stroke digits
-drawn with the mouse, and the time from the pointer's release to the new answer on the page.
+"""Time from pen-up to answer, in the browser: the app in headless Chromium, real people's
+one-stroke pen digits (harness/pen_digits.json) drawn with the mouse, and where the time goes.
 
-The page itself keeps the clock (performance.now()): a listener notes each pointerup, and a
-MutationObserver notes when the answer (#status) first reads "It's a ..." after it. So the
-figure includes everything a person waits for: the sketchpad's export of its layers, the
-uploads, Gradio's queue, the handler and the page update. The server runs in this process on
-127.0.0.1; the canvas is cleared, and its answer awaited, between drawings, or with
---new-pages each drawing is the first on a newly opened page.
+The page keeps the clock: the canvas logs each pen-up and each request it sends (ui/canvas.js),
+and each answer carries its handler's start and end. All are epoch milliseconds on this one
+machine, so a pen-up's answer splits into
+- waiting: for an answer already in flight when the pen lifted (the canvas sends one at a time);
+- to handler: from sending to the handler's start (the browser, the network, Gradio's routing);
+- handler: the handler itself (strokes drawn, converted, read by the network);
+- to page: from the handler's end to the answer shown on the page.
+Interleaved with the drawings, in the same run:
+- the floor: an empty drawing sent the same way, a round trip whose handler does nothing;
+- one stroke of 60 mouse moves, about a second as Chromium delivers a move a frame, through
+  the page's own pointer events: the answers shown before the pen lifts.
+The server runs in this process on 127.0.0.1; the canvas is cleared between drawings.
 
-    python -m benchmarks.pen_up [--drawings 40] [--new-pages] [--weights FILE] [--json]
+    python -m benchmarks.pen_up [--drawings 40] [--weights FILE] [--json]
 """
 
 import argparse
@@ -16,64 +22,106 @@ import json
 import os
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+import numpy as np
+from playwright.sync_api import Page, sync_playwright
 
-from benchmarks.app_latency import percentiles
-from harness.browser import DESKTOP, draw, launch_chromium, open_app, press_clear
+from harness.browser import CANVAS_JS, DESKTOP, curve_length, draw, launch_chromium, open_app, press_clear, \
+    wait_until_settled
+from harness.drawing import load_pen_digits, table_value
+from model.strokes import CANVAS
 from model.weights import DEFAULT_WEIGHTS
 
-ONE_STROKE = (0, 2, 3, 5, 6, 7, 8, 9)  # digits drawn without lifting the pen
-
-CLOCK_JS = """
-() => {
-  window.penUps = [];
-  window.answers = [];
-  addEventListener('pointerup', () => penUps.push(performance.now()), true);
-  const status = document.querySelector('#status');
-  new MutationObserver(() => {
-    if (status.innerText.includes("It's a")) answers.push(performance.now());
-  }).observe(status, {childList: true, subtree: true, characterData: true});
-}
-"""
-
-# The answer that follows the last pen-up: its delay in milliseconds.
-DELAY_JS = "() => answers.find((t) => t > penUps.at(-1)) - penUps.at(-1)"
+WARM_UP = 2  # drawings not timed
+SLOW_STROKE_EVERY = 5  # one slow stroke after this many drawings
+SLOW_STROKE_MOVES = 60  # a second at 60 frames a second, as Chromium delivers pointer moves
+EMPTY_DRAWING = {"width": CANVAS, "height": CANVAS, "strokes": []}
+ROUND_TRIP_JS = f"""async (drawing) => {{
+  const start = performance.now();
+  await {CANVAS_JS}.pad.read(drawing);
+  return performance.now() - start;
+}}"""
 
 
-def open_page(browser, url: str) -> Page:
-    page = open_app(browser, url, DESKTOP)
-    page.evaluate(CLOCK_JS)
-    return page
+def one_stroke_digits() -> list[dict]:
+    return [digit["value"] for digit in load_pen_digits() if len(digit["value"]["strokes"]) == 1]
 
 
-def measure(url: str, drawings: int, new_pages: bool = False) -> list[float]:
-    """Draws `drawings` digits one after another, each after a Clear or, with `new_pages`, each
-    on a new page; returns each one's pen-up-to-answer, in seconds."""
-    delays = []
+def pen_up_split(log: dict) -> dict:
+    """The last pen-up's answer, split: {"total", "waiting", "to_handler", "handler", "to_page"} in ms."""
+    pen_up = log["penUps"][-1]
+    answer = next(r for r in log["requests"] if r["seq"] >= pen_up["seq"] and r["shown"])
+    return {
+        "total": answer["onPage"] - pen_up["at"],
+        "waiting": answer["sent"] - pen_up["at"],
+        "to_handler": answer["server"]["start"] - answer["sent"],
+        "handler": answer["server"]["end"] - answer["server"]["start"],
+        "to_page": answer["onPage"] - answer["server"]["end"],
+    }
+
+
+def answers_while_drawing(log: dict) -> tuple[int, float]:
+    """The last stroke's answers shown before its pen-up, and how long the stroke took (ms)."""
+    down, up = log["penDowns"][-1]["at"], log["penUps"][-1]["at"]
+    shown = [r for r in log["requests"] if r["shown"] and down <= r["sent"] and r["onPage"] < up]
+    return len(shown), up - down
+
+
+def clear(page: Page) -> None:
+    press_clear(page)
+    wait_until_settled(page)
+    page.evaluate(f"() => {{ const log = {CANVAS_JS}.pad.log; log.requests.length = 0; }}")
+
+
+def measure(url: str, drawings: int) -> dict:
+    """Draws `drawings` digits (after WARM_UP), each followed by an empty round trip, and a slow
+    stroke every SLOW_STROKE_EVERY; returns the lists of each figure."""
+    digits = one_stroke_digits()
+    splits, floors, while_drawing = [], [], []
+    slow = table_value(0)
+    slow_spacing = curve_length(slow) / SLOW_STROKE_MOVES
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = open_page(browser, url)
-        for i in range(drawings + 2):  # the first two warm up
-            if new_pages and i:
-                page.close()
-                page = open_page(browser, url)
-            status = page.locator("#status")
-            draw(page, ONE_STROKE[i % len(ONE_STROKE)])
-            expect(status).to_contain_text("It's a", timeout=30_000)
-            if i >= 2:
-                delays.append(page.evaluate(DELAY_JS) / 1000)
-            if not new_pages:
-                press_clear(page)
-                expect(status).not_to_contain_text("It's a", timeout=30_000)
-                page.wait_for_timeout(1500)  # let the clear's own events finish
+        page = open_app(browser, url, DESKTOP)
+        for i in range(WARM_UP + drawings):
+            draw(page, digits[i % len(digits)])
+            wait_until_settled(page)
+            split = pen_up_split(page.evaluate(f"{CANVAS_JS}.pad.log"))
+            floor = page.evaluate(ROUND_TRIP_JS, EMPTY_DRAWING)
+            clear(page)
+            if i < WARM_UP:
+                continue
+            splits.append(split)
+            floors.append(floor)
+            if i % SLOW_STROKE_EVERY == 0:
+                draw(page, slow, spacing=slow_spacing)
+                wait_until_settled(page)
+                while_drawing.append(answers_while_drawing(page.evaluate(f"{CANVAS_JS}.pad.log")))
+                clear(page)
         browser.close()
-    return delays
+    return {"splits": splits, "floors": floors, "while_drawing": while_drawing}
+
+
+def summary(measured: dict) -> dict:
+    """p50 and p95 of each part of the pen-up time, the floor, and the answers during slow strokes."""
+    def percentiles(values) -> dict:
+        return {"p50_ms": float(np.percentile(values, 50)), "p95_ms": float(np.percentile(values, 95))}
+
+    parts = ("total", "waiting", "to_handler", "handler", "to_page")
+    answers = [count for count, _ in measured["while_drawing"]]
+    return {
+        "drawings": len(measured["splits"]),
+        **{part: percentiles([split[part] for split in measured["splits"]]) for part in parts},
+        "floor": percentiles(measured["floors"]),
+        "slow_strokes": len(answers),
+        "slow_stroke_ms": float(np.median([ms for _, ms in measured["while_drawing"]])) if answers else None,
+        "answers_while_drawing_min": min(answers, default=None),
+        "answers_while_drawing_median": float(np.median(answers)) if answers else None,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--drawings", type=int, default=40, help="digits to draw and time")
-    parser.add_argument("--new-pages", action="store_true", help="draw each digit on a new page, not after a Clear")
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="safetensors file")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     args = parser.parse_args()
@@ -83,15 +131,22 @@ def main() -> None:
     demo = app.build_demo(args.weights)
     _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
     try:
-        result = percentiles(measure(url, args.drawings, args.new_pages))
+        result = summary(measure(url, args.drawings))
     finally:
         demo.close()
     if args.json:
         print(json.dumps(result))
         return
-    print(f"pen-up to answer in headless Chromium, {os.cpu_count()} CPU cores, {result['calls']} drawings, "
-          + ("each on a new page" if args.new_pages else "each after a Clear"))
-    print(f"p50 {result['p50_ms']:.0f} ms   p95 {result['p95_ms']:.0f} ms")
+    print(f"pen-up to answer in headless Chromium, {os.cpu_count()} CPU cores, {result['drawings']} drawings "
+          f"of real one-stroke pen digits, each after a Clear")
+    print(f"{'':28}{'p50 ms':>8}{'p95 ms':>8}")
+    for part, name in (("total", "pen-up to answer"), ("waiting", "  waiting for one in flight"),
+                       ("to_handler", "  sending to handler start"), ("handler", "  handler"),
+                       ("to_page", "  answer reaching the page"), ("floor", "empty round trip (floor)")):
+        print(f"{name:28}{result[part]['p50_ms']:8.1f}{result[part]['p95_ms']:8.1f}")
+    print(f"answers shown while one stroke of {result['slow_stroke_ms']:.0f} ms (median) is drawn: "
+          f"median {result['answers_while_drawing_median']:.0f}, fewest {result['answers_while_drawing_min']}, "
+          f"over {result['slow_strokes']} strokes")
 
 
 if __name__ == "__main__":

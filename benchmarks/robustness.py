@@ -1,10 +1,10 @@
-"""How well drawn digits are read: MNIST test digits re-drawn on a sketchpad canvas.
+"""How well drawn digits are read: MNIST test digits re-drawn on a canvas.
 
 Each digit is re-drawn with a round pen (harness/drawing.py) at several sizes, places and
-stroke widths, and handed over as the app gets it: the sketchpad value with its transparent
-stroke layer, the flattened composite alone, or inverted (white ink on black). Then other
-people's handwriting: the validation parts of the pen trajectories (drawn on a sketchpad
-canvas), the optdigits form scans and USPS (model/sources.py), which no model trained on.
+stroke widths, and handed over as a dict of image layers with its transparent stroke layer,
+the flattened composite alone, or inverted (white ink on black). Then other people's
+handwriting: the validation parts of the pen trajectories (drawn on the app's canvas by its
+brush), the optdigits form scans and USPS (model/sources.py), which no model trained on.
 Five systems read every input:
 
     shipped + ours     the shipped weights after model.canvas's MNIST-style conversion
@@ -36,7 +36,7 @@ from model.paths import DATA_DIR, DEFAULT_WEIGHTS, MNIST_ONLY_WEIGHTS, SEED_WEIG
 from model.sources import validation_sets
 from model.weights import WeightsError, load_model
 
-from harness.drawing import as_sketchpad, centre_line, draw_strokes, flatten, invert
+from harness.drawing import as_layers, centre_line, draw_strokes, flatten, invert
 
 SIZES = {"small": 0.2, "quarter": 0.25, "third": 0.33, "medium": 0.5, "large": 0.85}  # ink's side / canvas's
 WIDTHS = {"thin": 8, "medium": 25, "marker": 70}  # brush width in pixels of an 800 px canvas
@@ -44,7 +44,7 @@ WIDTHS = {"thin": 8, "medium": 25, "marker": 70}  # brush width in pixels of an 
 PLACES = {"centre": (0, 0), "top-left corner": (-1, -1), "right edge": (0, 1), "bottom-right corner": (1, 1)}
 EDGE_MARGIN = 0.02  # of the canvas, left between an off-centre drawing and the edge
 FORMS = {
-    "layer": as_sketchpad,  # the sketchpad dict: ink in the layer's alpha
+    "layer": as_layers,  # a dict of image layers: ink in the layer's alpha
     "flattened": flatten,  # the composite alone, black on white RGB
     "inverted": lambda layer: invert(flatten(layer)),  # white ink on black
 }

@@ -1,8 +1,8 @@
 """Chooses the top-probability threshold under which the app says the model is unsure.
 
-Validation drawings only, never a test split: the held-out pen writers' digits drawn on a
-sketchpad canvas, MNIST's held-out training digits re-drawn as pen strokes at random sizes,
-places and widths, and random scribbles that are no digit at all. The threshold is the lowest
+Validation drawings only, never a test split: the held-out pen writers' digits drawn on the
+app's canvas by its brush, MNIST's held-out training digits re-drawn as pen strokes at random
+sizes, places and widths, and random scribbles that are no digit at all. The threshold is the lowest
 one at which the predictions kept as "sure" are at least --target accurate and at least
 --flag-scribbles of the scribbles are flagged; the table shows what each threshold would flag.
 
@@ -14,7 +14,7 @@ import json
 
 import numpy as np
 
-from harness.drawing import as_sketchpad, draw_digit, scribble
+from harness.drawing import as_layers, draw_digit, scribble
 from model.calibration import choose_unsure_threshold
 from model.classifier import DigitClassifier
 from model.converted import pen_canvas
@@ -43,7 +43,7 @@ def validation_drawings(data_dir, count: int, rng: np.random.Generator) -> tuple
     labels = [pen[i].label for i in picked]
     images, mnist_labels = load_mnist(data_dir, train=True)
     held_out = np.flatnonzero(mnist_validation_mask(len(images)).numpy())[:count]
-    drawings += [as_sketchpad(random_drawing(images[i].numpy(), rng)) for i in held_out]
+    drawings += [as_layers(random_drawing(images[i].numpy(), rng)) for i in held_out]
     return drawings, labels + mnist_labels[held_out].tolist()
 
 

@@ -1,17 +1,17 @@
-"""Driving the app's sketchpad in headless Chromium, as a person would: the browser tests and the
-pen-up benchmark share these.
+"""Driving the app's canvas in headless Chromium, as a person would: the browser tests and the
+benchmarks share these.
 
-Chromium is Debian's (`make chromium`), never a Playwright download. Strokes are the pen paths
-of harness/drawing.py's table, drawn with the mouse or, on a touch screen, with touch events.
+Chromium is Debian's (`make chromium`), never a Playwright download. Drawings are stroke
+values (model/strokes.py, on the app's 560-pixel canvas) drawn with the mouse or, on a touch
+screen, with one finger, through the page's own pointer events.
 """
 
-import re
 import shutil
 
+import numpy as np
 from playwright.sync_api import Browser, Page, Playwright
 
-from app import CANVAS_SIZE
-from harness.drawing import STROKES, placed
+from model.strokes import CANVAS, parse_strokes, smooth_path
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # No sandbox (CI runs as root), no GPU, and no calls home: the test machine has no network.
@@ -19,6 +19,12 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 DESKTOP = {"viewport": {"width": 1280, "height": 1100}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
+CANVAS_JS = "document.querySelector('#sketchpad canvas')"
+SETTLED_JS = f"{CANVAS_JS}.pad.settled()"
+ANSWER_LIMIT_MS = 15_000
+# Chromium delivers pointer moves once a frame, 60 a second, as a mouse or a finger gives them:
+# a hand drawing a digit in about a second moves this many canvas pixels between two.
+HAND_STEP = 16.0
 
 
 def launch_chromium(playwright: Playwright) -> Browser:
@@ -26,64 +32,87 @@ def launch_chromium(playwright: Playwright) -> Browser:
 
 
 def open_app(browser: Browser, url: str, device: dict = DESKTOP) -> Page:
-    """A new page on the app at `url`, once its sketchpad's canvas is there."""
+    """A new page on the app at `url`, once its canvas is ready to draw on."""
     page = browser.new_page(**device)
     page.goto(url)
-    page.wait_for_selector("#sketchpad canvas")
+    page.wait_for_function(f"{CANVAS_JS} && {CANVAS_JS}.pad !== undefined")
     return page
 
 
-def drawing_area(page: Page) -> dict:
-    """The canvas's drawable square on the page: the sketchpad centres it at its zoom level."""
-    canvas = page.locator("#sketchpad canvas").first.bounding_box()
-    zoom = float(re.search(r"(\d+)%", page.locator("#sketchpad").inner_text()).group(1)) / 100
-    side = CANVAS_SIZE * zoom
-    return {
-        "x": canvas["x"] + (canvas["width"] - side) / 2,
-        "y": canvas["y"] + (canvas["height"] - side) / 2,
-        "side": side,
-    }
+def canvas_box(page: Page) -> dict:
+    """The canvas on the page: {"x", "y", "width", "height"} in CSS pixels."""
+    return page.locator("#sketchpad canvas").bounding_box()
 
 
-def stroke_points(page: Page, digit: int, scale: float = 1.0, shift=(0.0, 0.0)) -> list[list[tuple[float, float]]]:
-    """The digit's strokes in page coordinates; `scale` and `shift` (fractions of the canvas) move
-    the drawing away from the centre."""
-    area = drawing_area(page)
-    return [[(area["x"] + x * area["side"], area["y"] + y * area["side"]) for x, y in placed(stroke, scale, shift)]
-            for stroke in STROKES[digit]]
+def pen_path(value: dict, spacing: float = HAND_STEP) -> list[np.ndarray]:
+    """A stroke value's strokes as a hand moves along them: points `spacing` canvas pixels
+    apart on the brush's own curve through the stroke's points."""
+    return [resample(smooth_path(stroke), spacing) for stroke in parse_strokes(value)]
 
 
-def draw(page: Page, digit: int, scale: float = 1.0, shift=(0.0, 0.0)) -> None:
-    """Draws the digit's strokes with the mouse, in small steps as a hand moves."""
-    for points in stroke_points(page, digit, scale, shift):
+def curve_length(value: dict) -> float:
+    """The length of a stroke value's first stroke as the brush draws it, in canvas pixels."""
+    path = smooth_path(parse_strokes(value)[0])
+    return float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum())
+
+
+def resample(path: np.ndarray, spacing: float) -> np.ndarray:
+    """(K, 2) path -> points every `spacing` along it, its first and last point kept."""
+    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
+    if along[-1] == 0:
+        return path[:1]
+    distances = np.append(np.arange(0.0, along[-1], spacing), along[-1])
+    return np.stack([np.interp(distances, along, path[:, axis]) for axis in (0, 1)], axis=1)
+
+
+def on_page(page: Page, strokes: list[np.ndarray]) -> list[list[tuple[float, float]]]:
+    """Strokes in canvas pixels -> in page coordinates."""
+    box = canvas_box(page)
+    return [[(box["x"] + x / CANVAS * box["width"], box["y"] + y / CANVAS * box["height"]) for x, y in stroke]
+            for stroke in strokes]
+
+
+def draw(page: Page, value: dict, spacing: float = HAND_STEP) -> None:
+    """Draws a stroke value with the mouse, moving `spacing` canvas pixels a frame along its curve."""
+    for points in on_page(page, pen_path(value, spacing)):
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:
-            page.mouse.move(*point, steps=3)
+            page.mouse.move(*point)
         page.mouse.up()
 
 
-def draw_by_touch(page: Page, digit: int, while_drawing=None) -> None:
-    """Draws the digit's strokes with one finger, through Chrome's touch events.
+def draw_by_touch(page: Page, value: dict, while_drawing=None) -> None:
+    """Draws a stroke value with one finger, through Chrome's touch events.
 
     `while_drawing()`, if given, is called once in the middle of each stroke, the finger down.
     """
     session = page.context.new_cdp_session(page)
-    for points in stroke_points(page, digit):
-        path = [points[0]]
-        for (x0, y0), (x1, y1) in zip(points, points[1:]):  # small steps, as a finger moves
-            path += [(x0 + (x1 - x0) * i / 3, y0 + (y1 - y0) * i / 3) for i in (1, 2, 3)]
-        touch = lambda kind, x, y: session.send(  # noqa: E731
-            "Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
-        touch("touchStart", *path[0])
+
+    def touch(kind: str, points: list) -> None:
+        session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y} for x, y in points]})
+
+    for path in on_page(page, pen_path(value)):
+        touch("touchStart", [path[0]])
         for i, point in enumerate(path[1:]):
-            touch("touchMove", *point)
+            touch("touchMove", [point])
             if while_drawing and i == len(path) // 2:
                 while_drawing()
-        session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        touch("touchEnd", [])
     session.detach()
 
 
-def press_clear(page: Page) -> None:
-    """The page's Clear, which also clears the answer (the sketchpad's own button is hidden)."""
-    page.locator("#clear").click()
+def wait_until_settled(page: Page) -> None:
+    """Waits until the page shows the answer to the drawing as it is, with nothing on its way."""
+    page.wait_for_function(SETTLED_JS, timeout=ANSWER_LIMIT_MS)
+
+
+def press_clear(page: Page, tap: bool = False) -> None:
+    """Clicks Clear, or taps it with a finger, and waits until the canvas is blank."""
+    button = page.locator("#clear")
+    button.tap() if tap else button.click()
+    page.wait_for_function(f"{CANVAS_JS}.pad.value().strokes.length === 0")
+
+
+def press_undo(page: Page) -> None:
+    page.locator("#undo").click()

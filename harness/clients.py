@@ -15,7 +15,7 @@ REQUEST_LIMIT_S = 60  # one request that takes longer than this counts as an err
 
 
 def predict(client: Client, drawing: Drawing) -> dict:
-    job = client.submit(sketch=drawing.payload(), image=None, api_name="/predict")
+    job = client.submit(**drawing.payload(), api_name="/predict")
     return job.result(timeout=REQUEST_LIMIT_S)
 
 

@@ -1,23 +1,28 @@
 """Drawings for the tests and benchmarks, in the forms the app receives them.
 
-Two kinds of drawing, both black ink on a transparent RGBA layer, as the sketchpad's brush
-layer carries it:
+Every drawing here is inked by the app's own round brush, `model.strokes.draw_strokes`:
 
-- `STROKES`: pen strokes of the ten digits as a person draws them. `render_strokes` draws
-  them with a round brush; the browser test draws the same strokes with the mouse, and the
-  app's examples are rendered from them (`python -m harness.drawing` rewrites those).
+- `STROKES`: clean pen strokes of the ten digits, as fractions of the canvas. `table_value`
+  gives one as the stroke value the page's canvas sends; `render_strokes` draws it as an
+  RGBA layer of black ink, the stroke in alpha.
+- `PEN_DIGITS`: real people's pen digits (UCI pendigits), placed on the app's canvas, for the
+  browser tests and benchmarks to replay; `python -m harness.drawing` rewrites them and the
+  app's examples from the data folder.
+- `MALFORMED_STROKES`: values a stranger could send in place of a stroke value, each of which
+  must be refused with a message.
 - `draw_digit`: an MNIST digit re-drawn as a person would draw it. A 28x28 MNIST digit is a
   scan of a pen stroke blurred to 20 pixels; we recover the pen's path (the digit's centre
-  line) and draw it again with a round brush of a chosen width, size and place.
+  line) and draw it again with the round brush at a chosen width, size and place.
 
         strokes = centre_line(digit28)                       # once per digit
         layer = draw_strokes(strokes, size=0.6, width=20)    # (800, 800, 4) RGBA, ink in alpha
 
-A layer is handed over as `as_sketchpad(layer)` (the value Gradio 6.31's Sketchpad gives the
-app's handler), `flatten(layer)` (the drawing on white paper) or `invert(flatten(layer))`.
+A layer is handed over as `as_layers(layer)` (a dict of image layers, as model.canvas reads
+them), `flatten(layer)` (the drawing on white paper) or `invert(flatten(layer))`.
 Everything is deterministic.
 """
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +30,13 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from app import BRUSH_RADIUS, CANVAS_SIZE
+from model import strokes as brush
+from model.data import PenDigit, read_pendigits
+from model.paths import DATA_DIR, HANDWRITING_DIR_NAME
+from model.sources import PEN_VALIDATION_WRITERS
+from model.strokes import BRUSH_WIDTH, CANVAS, MAX_POINTS, MAX_SIDE, MAX_STROKES, stroke_value
 
 # ---- Pen strokes of the ten digits ----
 
@@ -57,9 +66,7 @@ STROKES: dict[int, list[list[tuple[float, float]]]] = {
         + [(0.62, 0.6), (0.6, 0.82)]],
 }
 
-EXAMPLES = (2, 3, 8, 9)  # the digits of the app's examples
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
-BRUSH_WIDTH = 2 * BRUSH_RADIUS
+MOUSE_STEP = 4.0  # canvas pixels between two points of a table stroke, as a mouse reports them
 
 
 def placed(stroke, scale: float = 1.0, shift=(0.0, 0.0)) -> list[tuple[float, float]]:
@@ -68,20 +75,128 @@ def placed(stroke, scale: float = 1.0, shift=(0.0, 0.0)) -> list[tuple[float, fl
     return [(0.5 + (x - 0.5) * scale + shift[0], 0.5 + (y - 0.5) * scale + shift[1]) for x, y in stroke]
 
 
-def render_strokes(digit: int, canvas: int = CANVAS_SIZE, width: float = BRUSH_WIDTH, scale: float = 1.0,
+def densify(points: np.ndarray, step: float = MOUSE_STEP) -> np.ndarray:
+    """(K, 2) corners of a polyline -> its points every `step` pixels or less, corners kept:
+    the path a hand drawing straight lines gives the page, so the brush keeps the corners."""
+    dense = [points[:1]]
+    for start, end in zip(points, points[1:]):
+        count = max(1, math.ceil(float(np.linalg.norm(end - start)) / step))
+        dense.append(start + (end - start) * (np.arange(1, count + 1) / count)[:, None])
+    return np.concatenate(dense)
+
+
+def table_strokes(digit: int, canvas: int = CANVAS, scale: float = 1.0, shift=(0.0, 0.0)) -> list[np.ndarray]:
+    """`STROKES[digit]` in canvas pixels, placed as `placed` says, with points MOUSE_STEP apart."""
+    return [densify(np.array(placed(stroke, scale, shift)) * canvas) for stroke in STROKES[digit]]
+
+
+def table_value(digit: int, scale: float = 1.0, shift=(0.0, 0.0)) -> dict:
+    """`STROKES[digit]` as the stroke value the page's canvas sends."""
+    return stroke_value(table_strokes(digit, CANVAS, scale, shift))
+
+
+def render_strokes(digit: int, canvas: int = CANVAS, width: float = BRUSH_WIDTH, scale: float = 1.0,
                    shift=(0.0, 0.0)) -> np.ndarray:
-    """`STROKES[digit]` drawn with a round brush `width` pixels wide, placed as `placed` says:
-    a (canvas, canvas, 4) uint8 layer of black ink, the stroke in alpha with hard edges, as
-    the sketchpad's brush leaves it."""
-    layer = Image.new("RGBA", (canvas, canvas), (0, 0, 0, 0))
-    pen = ImageDraw.Draw(layer)
-    radius = width / 2
-    for stroke in STROKES[digit]:
-        points = [(x * canvas, y * canvas) for x, y in placed(stroke, scale, shift)]
-        pen.line(points, fill=(0, 0, 0, 255), width=round(width), joint="curve")
-        for x, y in (points[0], points[-1]):  # round caps
-            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=(0, 0, 0, 255))
-    return np.asarray(layer).copy()
+    """`STROKES[digit]` drawn by the app's round brush `width` pixels wide, placed as `placed`
+    says: a (canvas, canvas, 4) uint8 layer of black ink, the stroke in alpha with hard edges."""
+    return ink_layer(brush.draw_strokes(table_strokes(digit, canvas, scale, shift), width, canvas))
+
+
+def ink_layer(ink: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 ink -> (H, W, 4) uint8 RGBA: black paint, the ink in alpha."""
+    layer = np.zeros(ink.shape + (4,), np.uint8)
+    layer[..., 3] = ink
+    return layer
+
+
+# ---- Real people's pen digits ----
+
+PEN_DIGITS_FILE = Path(__file__).resolve().parent / "pen_digits.json"
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+PEN_DIGITS_PER_CLASS = 3  # of each held-out writer: 5 writers x 10 digits x 3 = 150 drawings
+EXAMPLE_WRITER = 7  # a training writer, whose digits the app offers as examples
+EXAMPLES = (2, 3, 8, 9)  # the digits of the app's examples
+PEN_SIZE = 0.6  # a replayed digit's longer side, as a fraction of the canvas
+
+
+def on_canvas(digit: PenDigit, size: float = PEN_SIZE, canvas: int = CANVAS) -> dict:
+    """A pen digit as a stroke value: its longer side `size` of the canvas, centred. Its points
+    are sparse (a tablet sampled them every 100 ms): the brush joins them by a smooth curve."""
+    points = np.concatenate(digit.strokes)
+    low, high = points.min(0), points.max(0)
+    scale = size * canvas / max(float((high - low).max()), 1e-6)
+    centre = (low + high) / 2
+    return stroke_value([(stroke - centre) * scale + canvas / 2 for stroke in digit.strokes], canvas, canvas)
+
+
+def load_pen_digits() -> list[dict]:
+    """The committed replay set: [{"label", "writer", "value"}, ...], writers never trained on."""
+    return json.loads(PEN_DIGITS_FILE.read_text())
+
+
+def write_pen_digits(data_dir: Path = DATA_DIR) -> None:
+    """Rewrites PEN_DIGITS_FILE (held-out writers) and the app's examples (a training writer),
+    each as strokes and as an image file."""
+    digits = read_pendigits(Path(data_dir) / HANDWRITING_DIR_NAME / "pendigits-orig.tra")
+    chosen, counts = [], {}
+    for digit in digits:
+        key = (digit.writer, digit.label)
+        if digit.writer in PEN_VALIDATION_WRITERS and counts.get(key, 0) < PEN_DIGITS_PER_CLASS:
+            counts[key] = counts.get(key, 0) + 1
+            chosen.append({"label": digit.label, "writer": digit.writer, "value": rounded(on_canvas(digit))})
+    PEN_DIGITS_FILE.write_text(json.dumps(chosen, separators=(",", ":")) + "\n")
+    print(f"wrote {len(chosen)} digits to {PEN_DIGITS_FILE}")
+    EXAMPLES_DIR.mkdir(exist_ok=True)
+    for label in EXAMPLES:
+        example = next(d for d in digits if d.writer == EXAMPLE_WRITER and d.label == label)
+        value = rounded(on_canvas(example))
+        path = EXAMPLES_DIR / f"written_{label}.json"
+        path.write_text(json.dumps(value, separators=(",", ":")) + "\n")
+        # The same drawing as an image file, black on white, for the README's API example.
+        ink = brush.draw_strokes(brush.parse_strokes(value))
+        Image.fromarray(255 - ink).save(path.with_suffix(".png"), optimize=True)
+        print(f"wrote {path} and {path.with_suffix('.png').name}")
+
+
+def rounded(value: dict) -> dict:
+    """A stroke value with its points to 0.1 pixel: a tenth of the file, the same drawing."""
+    return value | {"strokes": [[[round(x, 1), round(y, 1)] for x, y in stroke] for stroke in value["strokes"]]}
+
+
+# ---- Stroke values the page never sends ----
+
+_LINE = {"width": CANVAS, "height": CANVAS, "strokes": [[[100, 100], [300, 300]]]}  # a fine value to spoil
+
+# (name, value): each is JSON, so it can come over HTTP too, and none is a drawing.
+MALFORMED_STROKES = [
+    ("a list, not an object", _LINE["strokes"]),
+    ("a number", 7),
+    ("true", True),
+    ("strokes null", _LINE | {"strokes": None}),
+    ("strokes a string", _LINE | {"strokes": "M 100 100 L 300 300"}),
+    ("strokes an object", _LINE | {"strokes": {"0": [[100, 100]]}}),
+    ("a stroke that is a number", _LINE | {"strokes": [5]}),
+    ("a stroke that is a string", _LINE | {"strokes": ["100,100 300,300"]}),
+    ("points not in a stroke", _LINE | {"strokes": [[100, 100], [300, 300]]}),
+    ("strokes nested too deep", _LINE | {"strokes": [[[[100, 100]]]]}),
+    ("a point of one number", _LINE | {"strokes": [[[100]]]}),
+    ("a point of three numbers", _LINE | {"strokes": [[[100, 100, 1]]]}),
+    ("a point of strings", _LINE | {"strokes": [[["100", "100"]]]}),
+    ("a point of booleans", _LINE | {"strokes": [[[True, False]]]}),
+    ("a point of nulls", _LINE | {"strokes": [[[None, None]]]}),
+    ("a point that is an object", _LINE | {"strokes": [[{"x": 100, "y": 100}]]}),
+    ("a coordinate too large for a float", _LINE | {"strokes": [[[10**400, 100]]]}),
+    ("no width", {key: value for key, value in _LINE.items() if key != "width"}),
+    ("width a string", _LINE | {"width": "560"}),
+    ("width a boolean", _LINE | {"width": True}),
+    ("width a list", _LINE | {"width": [560]}),
+    ("width zero", _LINE | {"width": 0}),
+    ("height negative", _LINE | {"height": -560}),
+    ("height too large", _LINE | {"height": MAX_SIDE + 1}),
+    ("height too large for a float", _LINE | {"height": 10**400}),
+    ("too many strokes", _LINE | {"strokes": [[[100, 100]]] * (MAX_STROKES + 1)}),
+    ("too many points", _LINE | {"strokes": [[[100, 100]] * (MAX_POINTS + 1)]}),
+]
 
 
 # ---- MNIST digits re-drawn with a pen ----
@@ -156,7 +271,7 @@ def draw_strokes(
 
     size: the longer side of the drawn ink (stroke included), as a fraction of the canvas.
     offset: (down, right) shift of the drawing's centre from the canvas centre, as fractions.
-    Returns the sketchpad layer: (canvas, canvas, 4) uint8, black, ink in the alpha channel.
+    Returns the layer: (canvas, canvas, 4) uint8, black, ink in the alpha channel.
     Raises ValueError when the drawing does not fit the canvas.
     """
     low, high = strokes.points.min(axis=0), strokes.points.max(axis=0)
@@ -170,20 +285,11 @@ def draw_strokes(
     if (points.min(axis=0) - width / 2 < 0).any() or (points.max(axis=0) + width / 2 > canvas).any():
         raise ValueError(f"A digit of size {size} at offset {offset} does not fit the canvas.")
 
-    points = points * ANTIALIAS
-    brush = width * ANTIALIAS
-    ink = Image.new("L", (canvas * ANTIALIAS,) * 2, 0)
-    pen = ImageDraw.Draw(ink)
-    xy = [(x, y) for y, x in points]
-    for a, b in strokes.edges:
-        pen.line([xy[a], xy[b]], fill=255, width=round(brush))
-    radius = brush / 2
-    for x, y in xy:  # round tips and joints
-        pen.ellipse([x - radius, y - radius, x + radius, y + radius], fill=255)
-    alpha = np.asarray(ink.reduce(ANTIALIAS))  # (canvas, canvas)
-    layer = np.zeros((canvas, canvas, 4), np.uint8)
-    layer[..., 3] = alpha
-    return layer
+    xy = points[:, ::-1] * ANTIALIAS  # (N, 2) as (x, y)
+    joined = set(strokes.edges.ravel().tolist())
+    paths = [xy[list(edge)] for edge in strokes.edges] + [xy[[i]] for i in range(len(xy)) if i not in joined]
+    ink = brush.draw_strokes(paths, width * ANTIALIAS, canvas * ANTIALIAS)
+    return ink_layer(np.asarray(Image.fromarray(ink).reduce(ANTIALIAS)))
 
 
 def draw_digit(digit: np.ndarray, size: float = 0.6, width: float = 20, offset=(0.0, 0.0), canvas: int = 800):
@@ -202,30 +308,20 @@ def invert(image: np.ndarray) -> np.ndarray:
     return 255 - image
 
 
-def as_sketchpad(layer: np.ndarray) -> dict:
-    """The value gr.Sketchpad(type="numpy") hands the app's handler for a drawing of `layer`.
-
-    As Gradio 6.31 gives it in the sketchpad's default image mode, RGBA (tests/test_browser.py
-    compares it with a value captured from the real page): the blank background as opaque
-    white, the layer as drawn, and the composite, the layer flattened on white, opaque.
-    """
+def as_layers(layer: np.ndarray) -> dict:
+    """A drawing's layer as a dict of image layers, as model.canvas reads them: an opaque white
+    background, the layer as drawn, and the composite, the layer flattened on white."""
     white = np.full(layer.shape[:2] + (4,), 255, np.uint8)
     composite = white.copy()
     composite[..., :3] = flatten(layer)
     return {"background": white, "layers": [layer], "composite": composite}
 
 
+def scribble(rng: np.random.Generator) -> dict:
+    """A random tangle, drawn in one stroke on the app's canvas, as someone testing the app might
+    draw: a stroke value."""
+    return stroke_value([densify(rng.uniform(0.15, 0.85, size=(rng.integers(4, 12), 2)) * CANVAS)])
+
+
 if __name__ == "__main__":
-    for digit in EXAMPLES:
-        path = EXAMPLES_DIR / f"drawn_{digit}.png"
-        Image.fromarray(render_strokes(digit)).save(path, optimize=True)
-        print(f"wrote {path}")
-
-
-def scribble(rng: np.random.Generator, canvas: int = 800) -> dict:
-    """A random tangle of strokes, as someone testing the app might draw."""
-    layer = Image.new("RGBA", (canvas, canvas), (0, 0, 0, 0))
-    pen = ImageDraw.Draw(layer)
-    points = rng.uniform(0.15, 0.85, size=(rng.integers(4, 12), 2)) * canvas
-    pen.line([tuple(p) for p in points], fill=(0, 0, 0, 255), width=int(rng.integers(8, 50)), joint="curve")
-    return as_sketchpad(np.asarray(layer).copy())
+    write_pen_digits()

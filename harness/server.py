@@ -2,10 +2,12 @@
 
 `serve_app` runs `python app.py` in its own process, configured through the environment as a
 Hugging Face Space configures it, with its Gradio cache and temporary files in a folder of
-its own, and always stops it. `save_drawings` writes drawings as the files a client uploads.
+its own, and always stops it. `save_drawings` writes drawings as the image files an API client
+uploads; `CanvasReads` asks for the page's live answers over HTTP, as the page's canvas does.
 """
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -116,15 +118,14 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> float:
 
 @dataclass(frozen=True)
 class Drawing:
-    """One drawing as a browser sends it: the stroke layer and the composite, as PNG files."""
+    """One drawing as an API client uploads it: an image file, black ink on white."""
 
     digit: int  # the MNIST label of the digit it re-draws
-    layer: Path
     composite: Path
 
     def payload(self) -> dict:
-        """The sketchpad argument of /predict."""
-        return {"background": None, "layers": [handle_file(self.layer)], "composite": handle_file(self.composite)}
+        """The keyword arguments of /predict for this drawing."""
+        return {"strokes": None, "image": handle_file(self.composite)}
 
 
 def save_drawings(folder: Path, images: np.ndarray, labels: np.ndarray) -> list[Drawing]:
@@ -132,12 +133,37 @@ def save_drawings(folder: Path, images: np.ndarray, labels: np.ndarray) -> list[
     folder.mkdir(parents=True, exist_ok=True)
     drawings = []
     for index, (image, label) in enumerate(zip(images, labels)):
-        layer = draw_digit(image)
-        drawing = Drawing(int(label), folder / f"{index}_layer.png", folder / f"{index}_composite.png")
-        Image.fromarray(layer).save(drawing.layer)
-        Image.fromarray(flatten(layer)).save(drawing.composite)
+        drawing = Drawing(int(label), folder / f"{index}_composite.png")
+        Image.fromarray(flatten(draw_digit(image))).save(drawing.composite)
         drawings.append(drawing)
     return drawings
+
+
+class CanvasReads:
+    """The page's live answers over HTTP: each drawing posted to the canvas's server function
+    `read` (Gradio's component_server), as the page's own client posts it. A context manager."""
+
+    CANVAS_ELEM_ID = "sketchpad"  # app.py's canvas
+    SESSION = "harness"  # the server function keeps no state per session: any name will do
+
+    def __init__(self, url: str, timeout: float = 60):
+        self.http = httpx.Client(base_url=url, timeout=timeout)
+        components = self.http.get("config").json()["components"]
+        self.component_id = next(component["id"] for component in components
+                                 if component.get("props", {}).get("elem_id") == self.CANVAS_ELEM_ID)
+
+    def post(self, value) -> httpx.Response:
+        """`value` as `read`'s one argument. Gradio's JavaScript client sends a lone argument as
+        `data` itself, not in a list; Python's json writes it, NaN included."""
+        body = {"data": value, "component_id": self.component_id, "session_hash": self.SESSION, "fn_name": "read"}
+        return self.http.post("gradio_api/component_server", content=json.dumps(body),
+                              headers={"Content-Type": "application/json"})
+
+    def __enter__(self) -> "CanvasReads":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.http.close()
 
 
 def folder_size(folder: Path) -> tuple[int, int]:

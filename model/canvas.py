@@ -4,11 +4,13 @@ MNIST was built by cropping each digit to its ink, scaling the longer side to 20
 area filtering, and placing it in a 28x28 frame by its centre of mass. We do the same, and
 first give every drawing the same stroke width, so a thin pen and a fat marker look alike.
 
-Accepted inputs: a Gradio sketchpad value (a dict with `background`, `layers` and
-`composite`), a PIL image, a numpy array, or the path of an image file; any size and mode,
-dark ink on light paper or light ink on dark.
+Accepted inputs: a stroke value (model/strokes.py: the page's canvas sends one), a dict of
+image layers (`background`, `layers` and `composite`, ink in the layers' alpha), a PIL image,
+a numpy array, or the path of an image file or of a stroke value's .json file; images of any
+size and mode, dark ink on light paper or light ink on dark.
 """
 
+import json
 from enum import Enum
 from pathlib import Path
 
@@ -18,13 +20,12 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
 from .config import PreprocessConfig
+from .invalid import InvalidImage
+from .strokes import strokes_ink
 
 MAX_PIXELS = 4096 * 4096  # larger inputs are refused rather than decoded (decompression bombs)
+MAX_JSON_BYTES = 2_000_000  # a stroke value's file; a drawing takes a few kB
 MIN_CONTRAST = 0.1  # an image whose ink differs less than this from its paper is blank
-
-
-class InvalidImage(ValueError):
-    """The input cannot be read as a drawing; the message says why, for the user."""
 
 
 class NoDigit(str, Enum):
@@ -67,33 +68,53 @@ def ink_map(image) -> np.ndarray | None:
     if image is None:
         return None
     if isinstance(image, dict):
-        return _sketchpad_ink(image)
+        return strokes_ink(image) if "strokes" in image else _layers_ink(image)
     if isinstance(image, (str, Path)):
         if not str(image).strip():
             raise InvalidImage("The file path is empty.")
+        if Path(image).suffix.lower() == ".json":
+            return strokes_ink(_read_json(Path(image)))
         return _pil_ink(_open_image(Path(image)))
     if isinstance(image, Image.Image):
         return _pil_ink(image)
     if isinstance(image, np.ndarray):
         return _array_ink(image)
-    raise InvalidImage(f"Expected an image, a file path or a sketchpad value, not {type(image).__name__}.")
+    raise InvalidImage(f"Expected strokes, an image or a file path, not {type(image).__name__}.")
 
 
-def _sketchpad_ink(value: dict) -> np.ndarray | None:
-    """The stroke layers carry the ink in their alpha channel; without them, read the composite."""
+def _read_json(path: Path):
+    unreadable = InvalidImage(f"{path.name} is not a drawing's JSON file that can be read.")
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_JSON_BYTES + 1)
+    except FileNotFoundError:
+        raise InvalidImage(f"No such file: {path}.")
+    except (OSError, ValueError):  # a folder, no permission, a NUL in the path
+        raise unreadable
+    if len(data) > MAX_JSON_BYTES:
+        raise InvalidImage(f"{path.name} is too large for a drawing: the limit is {MAX_JSON_BYTES // 1_000_000} MB.")
+    try:
+        return json.loads(data.decode("utf-8"))
+    # Not UTF-8 or not JSON (both ValueErrors), or nested deeper than the parser recurses.
+    except (ValueError, RecursionError):
+        raise unreadable
+
+
+def _layers_ink(value: dict) -> np.ndarray | None:
+    """Image layers carry the ink in their alpha channel; without them, read the composite."""
     layers = value.get("layers") or []
     if not isinstance(layers, (list, tuple)):
-        raise InvalidImage("The sketchpad's layers must be a list of images.")
+        raise InvalidImage("The drawing's layers must be a list of images.")
     layers = [layer for layer in layers if layer is not None]
     alphas = [alpha for alpha in map(_alpha_channel, layers) if alpha is not None]
     if alphas:
         if len({alpha.shape for alpha in alphas}) > 1:
-            raise InvalidImage("The sketchpad layers have different sizes.")
+            raise InvalidImage("The drawing's layers have different sizes.")
         ink = np.maximum.reduce(alphas).astype(np.float32) / 255.0
         return ink if ink.max() >= MIN_CONTRAST else None
     for key in ("composite", "background"):
         if isinstance(value.get(key), dict):  # nesting would recurse without end
-            raise InvalidImage(f"The sketchpad's {key} must be an image, not a sketchpad value.")
+            raise InvalidImage(f"The drawing's {key} must be an image, not a dict of layers.")
         if value.get(key) is not None:
             return ink_map(value[key])
     return None

@@ -1,4 +1,5 @@
-"""Command line: classify image files, or measure accuracy on MNIST's test split.
+"""Command line: classify image files and drawings' stroke files (.json, as the app's canvas
+sends a drawing: model/strokes.py), or measure accuracy on MNIST's test split.
 
     python -m model predict PATH [PATH ...] [--weights FILE] [--json]
     python -m model evaluate [--data-dir DIR | --folder DIR] [--weights FILE] [--json]
@@ -26,7 +27,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".ti
 
 
 def image_paths(paths: list[str]) -> list[Path]:
-    """Files as given, and the image files inside folders, in name order."""
+    """Files as given (images or stroke files), and the image files inside folders, in name order."""
     found = []
     for path in map(Path, paths):
         if path.is_dir():
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m model", description=__doc__,
                                      formatter_class=argparse.RawTextHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    predict_parser = commands.add_parser("predict", help="classify images or folders of images")
+    predict_parser = commands.add_parser("predict", help="classify images, stroke files (.json) or folders of images")
     predict_parser.add_argument("paths", nargs="+", metavar="PATH")
     predict_parser.set_defaults(run=predict)
     evaluate_parser = commands.add_parser("evaluate", help="accuracy on MNIST's test split")

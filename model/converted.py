@@ -2,9 +2,8 @@
 
 Every image here is a drawing or a scan sent through the app's own conversion
 (`model.canvas.canvas_to_pixels`), so the network learns from exactly what the app feeds it:
-- pen trajectories are drawn on a sketchpad canvas as a round brush would draw them, at
-  varied sizes, places, pen widths, slants and wobbles, their sparse points joined by a
-  smooth curve;
+- pen trajectories are drawn on the app's canvas by the app's own round brush
+  (model/strokes.py), at varied sizes, places, pen widths, slants and wobbles;
 - scans (MNIST, optdigits, USPS) are varied a little (turn, slant, aspect, padding, ink
   polarity) and re-sampled to varied resolutions, as other scanners would have made them.
 
@@ -21,17 +20,17 @@ from typing import Callable
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from .canvas import canvas_to_pixels
 from .config import PreprocessConfig
 from .data import PenDigit
 from .paths import CACHE_DIR
+from .strokes import CANVAS, draw_strokes
 
 # Bump when the drawing or scan variation below changes, so old caches are not reused.
-DRAWING_VERSION = 2
+DRAWING_VERSION = 3
 
-CANVAS = 560  # the app's sketchpad side, in pixels
 PEN_SIZE = (0.25, 0.85)  # the drawing's longer side, as a fraction of the canvas
 PEN_WIDTH = (6.0, 45.0)  # brush diameter in canvas pixels, at most PEN_MAX_WIDTH of the drawing
 PEN_MAX_WIDTH = 0.2
@@ -39,12 +38,11 @@ TURN_DEGREES = 8.0
 SLANT = 0.3  # horizontal shear factor
 ASPECT = 0.15  # relative change of width against height (log scale)
 WOBBLE = 0.025  # smooth displacement, as a fraction of the drawing's size
-SPLINE_STEPS = 8  # points drawn between two recorded pen points
 SCAN_SIDES = (8, 10, 12, 16, 20, 24, 28, 32)  # resolutions scans are re-sampled to
 
 
 def pen_canvas(digit: PenDigit, rng: np.random.Generator, canvas: int = CANVAS) -> dict:
-    """A pen digit drawn on a sketchpad: the value Gradio hands the app, ink in the layer's alpha."""
+    """A pen digit drawn on a canvas by the app's brush: a dict of one layer, ink in its alpha."""
     centre = np.concatenate(digit.strokes).mean(0)
     strokes = _vary_shape([s - centre for s in digit.strokes], rng)
     points = np.concatenate(strokes)
@@ -56,16 +54,9 @@ def pen_canvas(digit: PenDigit, rng: np.random.Generator, canvas: int = CANVAS) 
     margin = width / 2 + 2
     span = (high - low) * scale
     origin = np.array([rng.uniform(margin, max(margin, canvas - margin - s)) for s in span])
-    alpha = Image.new("L", (canvas, canvas), 0)
-    pen = ImageDraw.Draw(alpha)
-    for stroke in strokes:
-        path = _smooth_path((stroke - low) * scale + origin)
-        if len(path) > 1:
-            pen.line([tuple(p) for p in path], fill=255, width=round(width), joint="curve")
-        for x, y in (path[0], path[-1]):  # round caps
-            pen.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=255)
+    placed = [(stroke - low) * scale + origin for stroke in strokes]
     layer = np.zeros((canvas, canvas, 4), np.uint8)
-    layer[..., 3] = np.asarray(alpha)
+    layer[..., 3] = draw_strokes(placed, width, canvas)
     return {"background": None, "layers": [layer], "composite": None}
 
 
@@ -90,19 +81,6 @@ def _vary_shape(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.
         ) * (WOBBLE / 2 * extent)
         varied.append((stroke + wobble) @ matrix.T)
     return varied
-
-
-def _smooth_path(points: np.ndarray) -> np.ndarray:
-    """(K, 2) sparse pen points -> a Catmull-Rom curve through them, SPLINE_STEPS per segment."""
-    if len(points) < 3:
-        return points
-    padded = np.concatenate([points[:1], points, points[-1:]])
-    t = np.linspace(0, 1, SPLINE_STEPS, endpoint=False)[:, None, None]  # (S, 1, 1)
-    p0, p1, p2, p3 = padded[:-3], padded[1:-2], padded[2:-1], padded[3:]  # each (K - 1, 2)
-    curve = 0.5 * (
-        2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2 + (3 * p1 - p0 - 3 * p2 + p3) * t**3
-    )  # (S, K - 1, 2)
-    return np.concatenate([curve.transpose(1, 0, 2).reshape(-1, 2), points[-1:]])
 
 
 def varied_scan(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:

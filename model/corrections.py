@@ -4,15 +4,18 @@ A folder of them is laid out as Gradio's flagging (gr.CSVLogger) lays out its ow
 dataset1.csv, with a header and one row per correction, beside a folder of image files that
 the log names by relative path:
 
-    dataset1.csv   image,label,answer,timestamp
-                   image/3f2a....png,7,1,2026-01-01 12:00:00.000000
+    dataset1.csv   image,label,answer,timestamp,strokes
+                   image/3f2a....png,7,1,2026-01-01 12:00:00.000000,strokes/3f2a....json
     image/         the drawings' 28x28 model inputs: 8-bit grey PNGs, white ink on black
+    strokes/       the drawings as the page drew them: stroke values (model/strokes.py), for
+                   training; empty in the log for a drawing that came as an image
 
 The app writes such a folder (CorrectionsFolder); `read_labelled_drawings` reads any folder laid
 out this way, for `python -m model evaluate --folder` and for training.
 """
 
 import csv
+import json
 import os
 import threading
 import uuid
@@ -24,7 +27,8 @@ from PIL import Image
 
 LOG = "dataset1.csv"
 IMAGES = "image"
-COLUMNS = ["image", "label", "answer", "timestamp"]
+STROKES = "strokes"
+COLUMNS = ["image", "label", "answer", "timestamp", "strokes"]
 SIDE = 28
 
 
@@ -40,21 +44,27 @@ class CorrectionsFolder:
         self.folder = Path(folder)
         self.max_items, self.max_bytes = max_items, max_bytes
         self._lock = threading.Lock()  # two requests may correct at once
-        (self.folder / IMAGES).mkdir(parents=True, exist_ok=True)
+        for part in (IMAGES, STROKES):
+            (self.folder / part).mkdir(parents=True, exist_ok=True)
 
-    def save(self, pixels: np.ndarray, label: int, answer: int | None) -> None:
-        """pixels (28, 28) in [0, 1]: the model's input; label: the right digit; answer: the model's."""
+    def save(self, pixels: np.ndarray, label: int, answer: int | None, strokes: dict | None = None) -> None:
+        """pixels (28, 28) in [0, 1]: the model's input; label: the right digit; answer: the
+        model's; strokes: the drawing's stroke value, when it was drawn on the page."""
         if pixels.shape != (SIDE, SIDE) or label not in range(10):
             raise ValueError("A correction is a 28x28 input and a digit from 0 to 9.")
-        name = f"{IMAGES}/{uuid.uuid4().hex}.png"
+        name = uuid.uuid4().hex
+        image, drawing = f"{IMAGES}/{name}.png", f"{STROKES}/{name}.json" if strokes else ""
         with self._lock:
-            Image.fromarray((pixels.clip(0, 1) * 255).round().astype(np.uint8), "L").save(self.folder / name)
+            Image.fromarray((pixels.clip(0, 1) * 255).round().astype(np.uint8), "L").save(self.folder / image)
+            if drawing:
+                (self.folder / drawing).write_text(json.dumps(strokes, separators=(",", ":")), encoding="utf-8")
             rows = self.rows() + [{
-                "image": name, "label": str(label), "answer": "" if answer is None else str(answer),
-                "timestamp": datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f"),
+                "image": image, "label": str(label), "answer": "" if answer is None else str(answer),
+                "timestamp": datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f"), "strokes": drawing,
             }]
             while len(rows) > self.max_items or self._bytes(rows) > self.max_bytes:
-                (self.folder / rows.pop(0)["image"]).unlink(missing_ok=True)
+                for path in self._files(rows.pop(0)):
+                    path.unlink(missing_ok=True)
             self._write(rows)
 
     def rows(self) -> list[dict]:
@@ -65,9 +75,16 @@ class CorrectionsFolder:
         with open(log, newline="", encoding="utf-8") as file:
             return list(csv.DictReader(file))
 
+    def _files(self, row: dict) -> list[Path]:
+        """The row's files that exist inside this folder's image/ and strokes/ folders; a path
+        the log names anywhere else is never touched."""
+        named = [(IMAGES, row.get("image") or ""), (STROKES, row.get("strokes") or "")]
+        return [self.folder / path for part, path in named
+                if _inside(path, part) and (self.folder / path).is_file()]
+
     def _bytes(self, rows: list[dict]) -> int:
-        """The images' sizes, and about the log's: a row takes under 80 bytes."""
-        return sum((self.folder / row["image"]).stat().st_size + 80 for row in rows)
+        """The rows' files' sizes, and about the log's: a row takes under 120 bytes."""
+        return sum(sum(path.stat().st_size for path in self._files(row)) + 120 for row in rows)
 
     def _write(self, rows: list[dict]) -> None:
         """Replaces the log in one step, so a reader never sees half of it."""
@@ -77,6 +94,12 @@ class CorrectionsFolder:
             writer.writeheader()
             writer.writerows(rows)
         os.replace(partial, self.folder / LOG)
+
+
+def _inside(path: str, part: str) -> bool:
+    """Whether the log's relative `path` names a file directly in the folder's `part` folder."""
+    relative = Path(path)
+    return relative.parent == Path(part) and relative.name not in ("", ".", "..")
 
 
 def read_labelled_drawings(folder: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -93,7 +116,7 @@ def read_labelled_drawings(folder: Path) -> tuple[np.ndarray, np.ndarray]:
     images, labels = [], []
     for row in rows:
         path = Path(row["image"])
-        if path.parent != Path(IMAGES) or path.name in ("", ".", ".."):
+        if not _inside(row["image"], IMAGES):
             raise LabelledDrawingsError(f"{log} names {row['image']!r}, which is not in its {IMAGES}/ folder.")
         if row["label"] not in [str(d) for d in range(10)]:
             raise LabelledDrawingsError(f"{log}: {row['label']!r} is not a digit from 0 to 9.")

@@ -1,5 +1,8 @@
-"""The app's handlers without a browser, and its /predict endpoint through gradio_client."""
+"""The app's handlers without a browser, and its /predict endpoint and the canvas's server
+function over HTTP."""
 
+import base64
+import io
 import json
 import math
 import subprocess
@@ -12,16 +15,20 @@ import pytest
 import torch
 from PIL import Image
 
-from harness.drawing import EXAMPLES, as_sketchpad, render_strokes
-from harness.server import WEIGHTS, serve_app
+from harness.drawing import EXAMPLES, EXAMPLES_DIR, as_layers, render_strokes, table_value
+from harness.server import WEIGHTS, CanvasReads, serve_app
 from model.canvas import NoDigit
 from model.classifier import DigitClassifier
 from model.paths import SEED_WEIGHTS
+from model.strokes import CANVAS
 from ui.evidence_chart import ahead_from
-from ui.texts import DRAW_PROMPT, NO_DIGIT_STATUS, probability_text, status_text
-from ui.views import REAL_WEIGHT, Views, enlarge, probability_dict
+from ui.texts import DRAW_PROMPT, NO_DIGIT_STATUS, UNSURE_NOTE, probability_text, status
+from ui.views import (
+    HIGHEST_BAR, NOT_STROKES, REAL_WEIGHT, Details, Views, answer_json, probability_bars, seen_image,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
+NOTHING = {"width": CANVAS, "height": CANVAS, "strokes": []}  # the canvas before a drawing, or after Clear
 
 
 @pytest.fixture(scope="module")
@@ -47,98 +54,125 @@ def drawn_layer(kind: str) -> np.ndarray:
     return layer
 
 
-def sketchpad(digit: int | None) -> dict:
-    """A Sketchpad value as Gradio hands it over: the digit's strokes, or an empty canvas."""
-    return as_sketchpad(drawn_layer("nothing") if digit is None else render_strokes(digit))
+def seen_pixels(url: str) -> np.ndarray:
+    """The 28x28 uint8 image a `seen` data URL holds."""
+    prefix = "data:image/png;base64,"
+    assert url.startswith(prefix)
+    with Image.open(io.BytesIO(base64.b64decode(url[len(prefix):]))) as image:
+        assert image.format == "PNG" and image.mode == "L"
+        return np.asarray(image)
 
 
 @pytest.mark.parametrize("digit", range(10))
-def test_a_drawn_digit_gets_its_label_and_ten_probabilities(views, digit):
-    view = views.render(sketchpad(digit))
-    assert view.label == digit
-    assert max(view.probabilities, key=view.probabilities.get) == str(digit)
-    # The top digit, and only the runners-up with real weight.
-    all_ten = views.classifier.predict(sketchpad(digit)).probabilities
-    assert set(view.probabilities) == {str(d) for d, p in enumerate(all_ten) if p >= REAL_WEIGHT} | {str(digit)}
-    assert f"It's a **{digit}**" in view.status
-    assert view.seen.shape == (280, 280) and view.seen.dtype == np.uint8
-    assert view.hidden is None  # only drawn when asked for
+def test_a_drawn_digit_gets_its_label_and_its_probability_bars(views, digit):
+    drawing = table_value(digit)
+    answer = views.answer(drawing)
+    prediction = views.classifier.predict(drawing)
+    assert answer["status"]["kind"] == "answer" and answer["status"]["digit"] == digit
+    assert answer["status"]["text"].startswith(f"It's a {digit} (")
+    # The top digit first, and only the runners-up with real weight.
+    digits = [bar["digit"] for bar in answer["bars"]]
+    assert digits[0] == str(digit)
+    assert set(digits) == {str(d) for d, p in enumerate(prediction.probabilities) if p >= REAL_WEIGHT} | {str(digit)}
+    assert np.array_equal(seen_pixels(answer["seen"]), (prediction.pixels * 255).round().astype(np.uint8))
+    assert json.loads(json.dumps(answer)) == answer  # the page gets it as JSON
+    assert views.details(drawing) == Details(None, None, "")  # the details are drawn only when asked for
 
 
-@pytest.mark.parametrize("value", [None, {"background": None, "layers": [], "composite": None}])
+@pytest.mark.parametrize("value", [None, NOTHING, NOTHING | {"strokes": [[], []]}],
+                         ids=["None", "no strokes", "empty strokes"])
 def test_nothing_drawn_shows_a_prompt_and_no_probabilities(views, value):
-    view = views.render(value)
-    assert (view.probabilities, view.seen, view.hidden, view.label) == (None, None, None, None)
-    assert view.status == DRAW_PROMPT
+    answer = views.answer(value)
+    assert answer == {"status": {"kind": "prompt", "text": DRAW_PROMPT, "digit": None, "probability": None, "note": ""},
+                      "bars": [], "seen": None}
 
 
-def test_an_empty_canvas_shows_no_probabilities_and_a_prompt(views):
-    view = views.render(sketchpad(None), show_hidden=True)
-    assert view.probabilities is None and view.hidden is None
-    assert view.status == DRAW_PROMPT
+def test_an_empty_canvas_shows_no_details_either(views):
+    assert views.details(NOTHING, show_hidden=True) == Details(None, None, "")
 
 
 @pytest.mark.parametrize("kind, reason", [("speck", NoDigit.TOO_SMALL), ("covered", NoDigit.TOO_MUCH_INK)])
 def test_no_digit_says_why_on_the_page(views, kind, reason):
-    view = views.render(as_sketchpad(drawn_layer(kind)))
-    assert view.probabilities is None
-    assert view.status == NO_DIGIT_STATUS[reason] != DRAW_PROMPT
+    answer = answer_json(views.classifier.predict(as_layers(drawn_layer(kind))))
+    assert answer["bars"] == [] and answer["seen"] is None
+    assert answer["status"]["kind"] == "no-digit"
+    assert answer["status"]["text"] == NO_DIGIT_STATUS[reason] != DRAW_PROMPT
 
 
-def test_unreadable_input_gives_a_message_not_an_error(views):
-    view = views.render(np.full((4, 4, 7), 3, np.uint8))
-    assert view.probabilities is None
-    assert view.status.startswith("⚠️")
+def test_strokes_all_over_the_canvas_are_too_much_ink(views):
+    zigzag = [[[0, y], [CANVAS, y]][:: 1 if y % 40 else -1] for y in range(0, CANVAS + 1, 20)]
+    answer = views.answer(NOTHING | {"strokes": [[point for pair in zigzag for point in pair]]})
+    assert answer["status"]["text"] == NO_DIGIT_STATUS[NoDigit.TOO_MUCH_INK]
+
+
+@pytest.mark.parametrize("value", [np.full((4, 4, 7), 3, np.uint8), NOTHING | {"strokes": [[[1, 2, 3]]]}],
+                         ids=["7 channels", "a point of 3 numbers"])
+def test_unreadable_input_gives_a_message_not_an_error(views, value):
+    answer = views.answer(value)
+    assert answer["bars"] == [] and answer["seen"] is None
+    assert answer["status"]["kind"] == "error"
+    assert answer["status"]["text"] == views.predict(value)["error"] and answer["status"]["text"].endswith(".")
 
 
 def test_low_confidence_shows_the_unsure_note(views):
-    prediction = views.classifier.predict(sketchpad(7))
-    assert "unsure" not in status_text(prediction)
-    unsure = replace(prediction, unsure=True)
-    assert "unsure" in status_text(unsure)
+    prediction = views.classifier.predict(table_value(7))
+    assert status(prediction)["note"] == ""
+    assert status(replace(prediction, unsure=True))["note"] == UNSURE_NOTE
+    assert "unsure" in UNSURE_NOTE
+    assert views.answer(table_value(7))["status"]["note"] == ""
 
 
 def test_the_status_never_rounds_an_answer_up_to_certainty(views):
-    prediction = views.classifier.predict(sketchpad(7))
+    prediction = views.classifier.predict(table_value(7))
     probabilities = np.full(10, 0.00004 / 9)
     probabilities[7] = 0.99996
     sure = replace(prediction, probabilities=probabilities, label=7)
-    assert "(> 99.9%)" in status_text(sure) and "100" not in status_text(sure)
+    assert status(sure)["text"] == "It's a 7 (> 99.9%)" and status(sure)["probability"] == "> 99.9%"
     probabilities[7], probabilities[1] = 0.873, 0.127
-    assert "(87.3%)" in status_text(replace(sure, probabilities=probabilities))
+    assert status(replace(sure, probabilities=probabilities))["text"] == "It's a 7 (87.3%)"
 
 
 def test_no_probability_bar_rounds_up_to_certainty():
     probabilities = np.full(10, 0.00004 / 9)
     probabilities[7] = 0.99996
-    bars = probability_dict(probabilities)
-    assert list(bars) == ["7"]
-    assert math.floor(bars["7"] * 100 + 0.5) == 99  # as gr.Label's Math.round writes it
+    assert probability_bars(probabilities) == [{"digit": "7", "share": HIGHEST_BAR, "text": "99%"}]
+    assert math.floor(HIGHEST_BAR * 100 + 0.5) == 99  # as the page rounds a share to whole percents
 
 
-def test_what_the_model_sees_is_enlarged_with_sharp_pixels():
+def test_the_bars_are_the_likeliest_first_and_leave_off_the_faint_ones():
+    probabilities = np.array([0.01, 0.30, 0.0, 0.05, 0.0, 0.04, 0.0, 0.60, 0.0, 0.0])
+    assert probability_bars(probabilities) == [
+        {"digit": "7", "share": 0.6, "text": "60%"},
+        {"digit": "1", "share": 0.3, "text": "30%"},
+        {"digit": "3", "share": 0.05, "text": "5%"},
+    ]
+    # The top digit has a bar even when it holds less than REAL_WEIGHT (ten even shares).
+    assert [bar["digit"] for bar in probability_bars(np.full(10, 0.1))] == [str(d) for d in range(10)]
+
+
+def test_what_the_model_sees_is_its_own_28x28_input():
     pixels = np.zeros((28, 28), np.float32)
-    pixels[3, 5] = 1.0
-    seen = enlarge(pixels)
-    assert seen.shape == (280, 280)
-    assert (seen[30:40, 50:60] == 255).all() and seen.sum() == 255 * 100
+    pixels[3, 5], pixels[20, 10] = 1.0, 0.5
+    seen = seen_pixels(seen_image(pixels))
+    assert seen.shape == (28, 28)
+    assert seen[3, 5] == 255 and seen[20, 10] == 128 and seen.sum() == 255 + 128  # white ink on black
 
 
 def test_the_heatmap_is_drawn_when_asked_for_each_layer(views):
     layers = views.classifier.config.architecture.num_layers
-    images = [views.render(sketchpad(4), show_hidden=True, layer=layer).hidden for layer in range(layers)]
+    images = [views.details(table_value(4), show_hidden=True, layer=layer).hidden for layer in range(layers)]
     for image in images:
         assert image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8
         assert image.shape[0] > 200 and image.shape[1] > 400
     assert not np.array_equal(images[0], images[-1])
-    assert np.array_equal(views.render(sketchpad(4), show_hidden=True).hidden, images[-1])
+    assert np.array_equal(views.details(table_value(4), show_hidden=True).hidden, images[-1])
 
 
 @pytest.mark.parametrize("digit", [1, 7, 8])
 def test_row_contributions_add_up_to_the_logit(views, digit):
     """The head is linear over all rows: logit = bias + sum of the rows' forward and backward shares."""
     classifier = views.classifier
-    prediction = classifier.predict(sketchpad(digit), with_explanation=True)
+    prediction = classifier.predict(table_value(digit), with_explanation=True)
     explanation = prediction.explanation
     inputs = torch.from_numpy((prediction.pixels - classifier.config.preprocess.mean) / classifier.config.preprocess.std)
     with torch.inference_mode():
@@ -151,15 +185,21 @@ def test_row_contributions_add_up_to_the_logit(views, digit):
     assert explanation.logit == pytest.approx(float(logits[digit]), abs=1e-4)
 
 
-def test_predict_takes_a_sketchpad_value_or_an_image(views, tmp_path):
-    assert views.predict(sketchpad(3))["label"] == 3
+def test_predict_takes_a_stroke_value_or_an_image(views, tmp_path):
+    assert views.predict(table_value(3))["label"] == 3
     path = tmp_path / "five.png"
     Image.fromarray(render_strokes(5)).save(path)
-    result = views.predict(str(path))
+    result = views.predict(image=Image.open(path))  # as Gradio hands over an upload
     assert result["label"] == 5 and len(result["probabilities"]) == 10 and result["reason"] is None
     assert views.predict(None) == {"label": None, "probabilities": None, "unsure": False, "reason": "blank"}
-    missing = views.predict(str(tmp_path / "missing.png"))
-    assert missing["reason"] == "unreadable" and "missing.png" in missing["error"]
+    assert views.predict(NOTHING) == views.predict(None)
+    # Strokes are only strokes: a path where they go is not opened, even when it is an image.
+    refused = views.predict(str(path))
+    assert refused["reason"] == "unreadable" and refused["error"] == NOT_STROKES
+
+
+def example(digit: int) -> dict:
+    return json.loads((EXAMPLES_DIR / f"written_{digit}.json").read_text())
 
 
 def test_the_api_answers_through_gradio_client(app_url, tmp_path):
@@ -169,29 +209,52 @@ def test_the_api_answers_through_gradio_client(app_url, tmp_path):
     Image.fromarray(render_strokes(7)).save(path)
     client = Client(app_url, verbose=False)
     by_image = client.predict(image=handle_file(str(path)), api_name="/predict")
-    example = str(Path(__file__).resolve().parent.parent / "examples" / f"drawn_{EXAMPLES[0]}.png")
-    by_sketch = client.predict(
-        sketch={"background": None, "layers": [handle_file(example)], "composite": None},
-        api_name="/predict",
-    )
+    by_strokes = client.predict(strokes=table_value(7), api_name="/predict")
+    by_example = client.predict(strokes=example(EXAMPLES[0]), image=None, api_name="/predict")
     empty = client.predict(api_name="/predict")
     assert by_image["label"] == 7 and sum(by_image["probabilities"]) == pytest.approx(1.0, abs=1e-3)
-    assert by_sketch["label"] == EXAMPLES[0]
+    assert by_strokes["label"] == 7 and sum(by_strokes["probabilities"]) == pytest.approx(1.0, abs=1e-3)
+    assert by_example["label"] == EXAMPLES[0]
     assert empty == {"label": None, "probabilities": None, "unsure": False, "reason": "blank"}
+    assert client.predict(strokes=NOTHING, api_name="/predict") == empty
+
+
+def test_the_canvas_reads_a_drawing_as_the_answer_shows_it(app_url, views):
+    """The page's live answer: the canvas's server function `read`, over HTTP as the page calls
+    it, gives views.answer's JSON for the drawing, tagged with the drawing's version."""
+    drawing = table_value(2) | {"seq": 17}
+    with CanvasReads(app_url) as reads:
+        response = reads.post(drawing)
+        blank = reads.post(None).json()
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer.pop("seq") == 17
+    timing = answer.pop("timing")
+    assert timing["start"] <= timing["end"]
+    assert answer == views.answer(drawing)
+    assert answer["status"]["digit"] == 2
+    assert {key: blank[key] for key in ("status", "bars", "seen")} == views.answer(None) and blank["seq"] == 0
 
 
 def test_the_api_and_the_command_line_answer_alike(app_url, tmp_path):
-    """The same files get the same label, probabilities and reason from /predict and from
-    `python -m model predict --json`, digit or not. (A file that is no image never reaches the
-    app through /predict: Gradio refuses it first; tests/test_cli.py checks its reason.)"""
+    """The same drawings get the same label, probabilities and reason from /predict and from
+    `python -m model predict --json`, digit or not: image files sent as images, and stroke
+    files (.json) sent as strokes. (A file that is no image never reaches the app through
+    /predict: Gradio refuses it first; tests/test_cli.py checks its reason.)"""
     from gradio_client import Client, handle_file
 
-    paths = []
+    images, stroke_files = [], []
     for kind in ("seven", "speck", "covered", "nothing"):
-        paths.append(tmp_path / f"{kind}.png")
-        Image.fromarray(drawn_layer(kind)).save(paths[-1])
+        images.append(tmp_path / f"{kind}.png")
+        Image.fromarray(drawn_layer(kind)).save(images[-1])
+    for name, drawing in (("four", table_value(4)), ("example", example(EXAMPLES[-1])), ("nothing", NOTHING),
+                          ("three_points", NOTHING | {"strokes": [[[1, 2, 3]]]})):
+        stroke_files.append(tmp_path / f"{name}.json")
+        stroke_files[-1].write_text(json.dumps(drawing))
     client = Client(app_url, verbose=False)
-    api = [client.predict(image=handle_file(str(path)), api_name="/predict") for path in paths]
+    api = [client.predict(image=handle_file(str(path)), api_name="/predict") for path in images]
+    api += [client.predict(strokes=json.loads(path.read_text()), api_name="/predict") for path in stroke_files]
+    paths = images + stroke_files
     cli = subprocess.run(
         [sys.executable, "-m", "model", "predict", *map(str, paths), "--json", "--weights", str(WEIGHTS)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
@@ -199,7 +262,9 @@ def test_the_api_and_the_command_line_answer_alike(app_url, tmp_path):
     records = [json.loads(line) for line in cli.stdout.splitlines()]
     assert [record.pop("path") for record in records] == list(map(str, paths))
     assert records == api
-    assert [answer["reason"] for answer in api] == [None, "too_small", "too_much_ink", "blank"]
+    assert [answer["reason"] for answer in api] == [None, "too_small", "too_much_ink", "blank",
+                                                    None, None, "blank", "unreadable"]
+    assert [answer["label"] for answer in api[4:6]] == [4, EXAMPLES[-1]]
 
 
 def test_the_readme_api_snippet_runs(app_url, monkeypatch, capsys):
@@ -217,10 +282,10 @@ def test_the_readme_api_snippet_runs(app_url, monkeypatch, capsys):
 
 
 def test_the_evidence_chart_comes_with_the_heatmap(views):
-    assert views.render(sketchpad(7)).evidence is None
-    chart = views.render(sketchpad(7), show_hidden=True).evidence
+    assert views.details(table_value(7)).evidence is None
+    chart = views.details(table_value(7), show_hidden=True).evidence
     assert chart.ndim == 3 and chart.shape[2] == 3 and chart.dtype == np.uint8
-    assert not np.array_equal(chart, views.render(sketchpad(1), show_hidden=True).evidence)
+    assert not np.array_equal(chart, views.details(table_value(1), show_hidden=True).evidence)
 
 
 def test_ahead_from_is_the_row_from_which_the_answer_stays_ahead():
@@ -234,11 +299,13 @@ def test_ahead_from_is_the_row_from_which_the_answer_stays_ahead():
 
 def test_the_tutorial_model_answers_for_the_same_drawing_when_asked():
     views = Views(DigitClassifier(WEIGHTS), DigitClassifier(SEED_WEIGHTS))
-    assert views.render(sketchpad(3)).baseline == ""
-    seed = DigitClassifier(SEED_WEIGHTS).predict(sketchpad(3))
-    text = views.render(sketchpad(3), compare=True).baseline
+    assert views.details(table_value(3)).baseline == ""
+    seed = DigitClassifier(SEED_WEIGHTS).predict(table_value(3))
+    text = views.details(table_value(3), compare=True).baseline
     assert f"**{seed.label}** ({probability_text(seed.probabilities[seed.label])})" in text
     assert "tutorial" in text
+    assert views.details(table_value(3), show_hidden=True, compare=True).baseline == text
+    assert "finds no digit" in views.details(NOTHING, compare=True).baseline
 
 
 def test_corrections_are_offered_only_with_a_folder_for_them(tmp_path):
@@ -250,4 +317,4 @@ def test_corrections_are_offered_only_with_a_folder_for_them(tmp_path):
     assert correction_buttons(app.build_demo(WEIGHTS)) == []
     assert not list(tmp_path.iterdir())
     assert len(correction_buttons(app.build_demo(WEIGHTS, tmp_path / "corrections"))) == 10
-    assert (tmp_path / "corrections" / "image").is_dir()
+    assert (tmp_path / "corrections" / "image").is_dir() and (tmp_path / "corrections" / "strokes").is_dir()

@@ -1,11 +1,14 @@
 """Canvas-to-tensor conversion: any way of drawing the same digit gives nearly the same input."""
 
+import json
+
 import numpy as np
 import pytest
-from PIL import Image
+import torch
+from PIL import Image, ImageDraw
 
-from harness.drawing import as_sketchpad, flatten, render_strokes
-from model.canvas import InvalidImage, NoDigit, canvas_to_pixels, canvas_to_tensor, find_digit
+from harness.drawing import as_layers, flatten, render_strokes, table_strokes, table_value
+from model.canvas import MAX_JSON_BYTES, InvalidImage, NoDigit, canvas_to_pixels, canvas_to_tensor, find_digit
 from model.config import PreprocessConfig
 
 PRE = PreprocessConfig()
@@ -38,9 +41,12 @@ def test_same_digit_drawn_differently_gives_nearly_the_same_input(digit, width, 
 
 
 def test_hairline_on_a_huge_image_is_read_like_a_pen_stroke():
+    """A line one pixel wide, as a vector drawing exported large would have it; the app's brush
+    draws round dots along its path, so it draws no line this thin."""
     reference = pixels(render_strokes(7, CANVAS, width=20))
-    hairline = pixels(render_strokes(7, 3000, width=1, scale=1.3))
-    assert np.abs(aligned_to(hairline, reference) - reference).mean() < 0.04
+    image = Image.new("L", (3000, 3000))
+    ImageDraw.Draw(image).line([tuple(point) for point in table_strokes(7, 3000, scale=1.3)[0]], fill=255, width=1)
+    assert np.abs(aligned_to(pixels(np.asarray(image)), reference) - reference).mean() < 0.04
 
 
 def aligned_to(variant: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -94,7 +100,7 @@ def test_transparent_layer_composite_and_inverted_image_agree(tmp_path):
     path = tmp_path / "four.png"
     Image.fromarray(composite).save(path)
     forms = {
-        "sketchpad": as_sketchpad(layer),
+        "layers": as_layers(layer),
         "layer": layer,
         "composite": composite,
         "composite only": {"background": None, "layers": [], "composite": composite},
@@ -104,9 +110,24 @@ def test_transparent_layer_composite_and_inverted_image_agree(tmp_path):
         "float array": composite.astype(np.float32) / 255,
         "file": path,
     }
-    reference = canvas_to_tensor(forms.pop("sketchpad"), PRE)
+    reference = canvas_to_tensor(forms.pop("layers"), PRE)
     for name, form in forms.items():
         assert np.allclose(canvas_to_tensor(form, PRE), reference, atol=0.05), name
+
+
+def test_a_stroke_value_reads_as_the_same_drawing_in_any_form(tmp_path):
+    """The page's strokes, its .json file, the strokes on a canvas of another size, and their
+    ink as a layer, composite or image file: exactly the same input."""
+    drawing = table_value(4)
+    path = tmp_path / "four.json"
+    path.write_text(json.dumps(drawing))
+    layer = render_strokes(4)  # the same strokes, through the same brush
+    Image.fromarray(layer).save(tmp_path / "four.png")
+    smaller = {"width": 140, "height": 140, "strokes": [[[x / 4, y / 4] for x, y in s] for s in drawing["strokes"]]}
+    reference = canvas_to_tensor(drawing, PRE)
+    for name, form in {"file": path, "path string": str(path), "smaller canvas": smaller, "layers": as_layers(layer),
+                       "layer": layer, "composite": flatten(layer), "image file": tmp_path / "four.png"}.items():
+        assert torch.equal(canvas_to_tensor(form, PRE), reference), name
 
 
 @pytest.mark.parametrize(
@@ -114,12 +135,14 @@ def test_transparent_layer_composite_and_inverted_image_agree(tmp_path):
     [
         None,
         {"background": None, "layers": [], "composite": None},
-        as_sketchpad(np.zeros((800, 800, 4), np.uint8)),
+        as_layers(np.zeros((800, 800, 4), np.uint8)),
         np.full((800, 800, 3), 255, np.uint8),
         np.zeros((800, 800), np.uint8),
         Image.new("RGBA", (800, 800), (0, 0, 0, 0)),
+        {"width": 560, "height": 560, "strokes": []},
+        {"width": 300, "height": 200, "strokes": [[], []]},
     ],
-    ids=["None", "empty dict", "empty sketchpad", "white", "black", "transparent"],
+    ids=["None", "no layers", "untouched layer", "white", "black", "transparent", "no strokes", "empty strokes"],
 )
 def test_empty_canvas_is_no_digit(blank):
     assert canvas_to_tensor(blank, PRE) is None
@@ -128,8 +151,8 @@ def test_empty_canvas_is_no_digit(blank):
 def test_a_dot_is_too_small():
     layer = np.zeros((800, 800, 4), np.uint8)
     layer[400:408, 400:408, 3] = 255  # one touch of a thin pen
-    assert canvas_to_pixels(as_sketchpad(layer), PRE) is None
-    assert find_digit(as_sketchpad(layer), PRE) is NoDigit.TOO_SMALL
+    assert canvas_to_pixels(as_layers(layer), PRE) is None
+    assert find_digit(as_layers(layer), PRE) is NoDigit.TOO_SMALL
 
 
 @pytest.mark.parametrize("alpha, reason", [(0, NoDigit.BLANK), (10, NoDigit.BLANK), (255, NoDigit.TOO_MUCH_INK)],
@@ -137,7 +160,7 @@ def test_a_dot_is_too_small():
 def test_no_digit_says_why(alpha, reason):
     layer = np.zeros((800, 800, 4), np.uint8)
     layer[..., 3] = alpha
-    assert find_digit(as_sketchpad(layer), PRE) is reason
+    assert find_digit(as_layers(layer), PRE) is reason
 
 
 def test_unreadable_input_says_why(tmp_path):
@@ -147,3 +170,21 @@ def test_unreadable_input_says_why(tmp_path):
         canvas_to_pixels(not_an_image, PRE)
     with pytest.raises(InvalidImage, match="NaN"):
         canvas_to_pixels(np.full((28, 28), np.nan), PRE)
+
+
+def test_unreadable_stroke_files_say_why(tmp_path):
+    files = {"cut.json": b'{"width": 560, "height": 5', "binary.json": b"\xff\xfe\x00", "empty.json": b"",
+             "deep.json": b"[" * 100_000, "large.json": b" " * (MAX_JSON_BYTES + 1)}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "folder.json").mkdir()
+    for name in ("cut.json", "binary.json", "empty.json", "deep.json", "folder.json"):
+        with pytest.raises(InvalidImage, match=f"{name} is not a drawing's JSON file"):
+            canvas_to_pixels(tmp_path / name, PRE)
+    with pytest.raises(InvalidImage, match="large.json is too large"):
+        canvas_to_pixels(tmp_path / "large.json", PRE)
+    with pytest.raises(InvalidImage, match="No such file"):
+        canvas_to_pixels(tmp_path / "missing.json", PRE)
+    (tmp_path / "strokes.json").write_text('{"width": 560, "height": 560, "strokes": "none"}')
+    with pytest.raises(InvalidImage, match="strokes must be a list"):
+        canvas_to_pixels(tmp_path / "strokes.json", PRE)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from harness.drawing import flatten, render_strokes
+from harness.drawing import EXAMPLES, EXAMPLES_DIR, flatten, render_strokes, table_value
 from model.corrections import CorrectionsFolder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,6 +56,22 @@ def test_predict_table(images):
     assert lines[0].split() == ["label", "prob", "path"]
     assert lines[1].split()[0] == "4" and lines[1].endswith("digit_4.png")
     assert "no digit: blank" in lines[2]
+
+
+def test_predict_reads_stroke_files(tmp_path):
+    """A drawing's strokes as the page sends them, saved as .json, as the app's examples are."""
+    seven, blank, broken = tmp_path / "seven.json", tmp_path / "blank.json", tmp_path / "broken.json"
+    seven.write_text(json.dumps(table_value(7)))
+    blank.write_text(json.dumps({"width": 560, "height": 560, "strokes": []}))
+    broken.write_text(json.dumps({"width": 560, "height": 560, "strokes": [[[1, 2, 3]]]}))
+    example = EXAMPLES_DIR / f"written_{EXAMPLES[0]}.json"
+    result = run_cli("predict", str(seven), str(example), str(blank), str(broken), "--json")
+    assert result.returncode == 1  # the broken file
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["path"] for r in records] == [str(seven), str(example), str(blank), str(broken)]
+    assert [r["label"] for r in records] == [7, EXAMPLES[0], None, None]
+    assert [r["reason"] for r in records] == [None, None, "blank", "unreadable"]
+    assert records[3]["error"] == "Each point of a stroke must be a pair of finite numbers [x, y]."
 
 
 def test_unreadable_file_is_reported_and_fails_the_run(images):

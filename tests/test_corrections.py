@@ -1,13 +1,15 @@
 """Corrections are saved as Gradio's flagging saves them, within their bound, and read back."""
 
 import csv
+import json
 import re
 
 import numpy as np
 import pytest
 
-from harness.drawing import render_strokes
-from model.corrections import IMAGES, LOG, CorrectionsFolder, read_labelled_drawings
+from harness.drawing import render_strokes, table_value
+from model.corrections import IMAGES, LOG, STROKES, CorrectionsFolder, read_labelled_drawings
+from model.strokes import CANVAS
 from ui.correction import save_correction
 
 
@@ -24,9 +26,10 @@ def test_corrections_are_logged_as_gradio_flags_them_and_read_back(tmp_path):
         folder.save(digit_pixels(digit), label=digit, answer=7)
     with open(tmp_path / LOG, newline="") as file:
         rows = list(csv.reader(file))
-    assert rows[0] == ["image", "label", "answer", "timestamp"]
+    assert rows[0] == ["image", "label", "answer", "timestamp", "strokes"]
     assert [row[1:3] for row in rows[1:]] == [["3", "7"], ["1", "7"], ["4", "7"]]
     assert all(re.fullmatch(rf"{IMAGES}/[0-9a-f]{{32}}\.png", row[0]) for row in rows[1:])
+    assert [row[4] for row in rows[1:]] == ["", "", ""]  # no strokes: these came as images
     pixels, labels = read_labelled_drawings(tmp_path)
     assert pixels.shape == (3, 28, 28) and pixels.dtype == np.float32
     assert labels.tolist() == [3, 1, 4]
@@ -45,7 +48,7 @@ def test_filling_past_the_item_bound_removes_the_oldest(tmp_path):
 def test_filling_past_the_size_bound_removes_the_oldest(tmp_path):
     one = CorrectionsFolder(tmp_path / "one")
     one.save(digit_pixels(0), 0, 0)
-    size = (tmp_path / "one" / one.rows()[0]["image"]).stat().st_size + 80
+    size = (tmp_path / "one" / one.rows()[0]["image"]).stat().st_size + 120  # the log's row: under 120 bytes
     folder = CorrectionsFolder(tmp_path / "bounded", max_bytes=int(3.5 * size))
     for i in range(10):
         folder.save(digit_pixels(0), label=i, answer=0)
@@ -55,6 +58,55 @@ def test_filling_past_the_size_bound_removes_the_oldest(tmp_path):
     assert on_disk <= 3.5 * size
 
 
+def test_strokes_are_saved_beside_the_input_and_read_back(tmp_path):
+    folder = CorrectionsFolder(tmp_path)
+    drawing = table_value(7)
+    folder.save(digit_pixels(7), label=7, answer=1, strokes=drawing)
+    folder.save(digit_pixels(2), label=2, answer=3)
+    drawn, scanned = folder.rows()
+    name = re.fullmatch(rf"{IMAGES}/([0-9a-f]{{32}})\.png", drawn["image"]).group(1)
+    assert drawn["strokes"] == f"{STROKES}/{name}.json" and scanned["strokes"] == ""
+    assert json.loads((tmp_path / drawn["strokes"]).read_text()) == drawing
+    assert [path.name for path in (tmp_path / STROKES).iterdir()] == [f"{name}.json"]
+    assert read_labelled_drawings(tmp_path)[1].tolist() == [7, 2]
+
+
+def test_eviction_removes_the_strokes_too(tmp_path):
+    folder = CorrectionsFolder(tmp_path, max_items=2)
+    for digit in range(5):
+        folder.save(digit_pixels(digit), label=digit, answer=None, strokes=table_value(digit))
+    assert [row["label"] for row in folder.rows()] == ["3", "4"]
+    kept = {row["strokes"] for row in folder.rows()}
+    assert {f"{STROKES}/{path.name}" for path in (tmp_path / STROKES).iterdir()} == kept
+    assert len(list((tmp_path / IMAGES).iterdir())) == 2
+
+
+@pytest.mark.parametrize("bound", [{"max_items": 2}, {"max_bytes": 20_000}], ids=["items", "bytes"])
+def test_eviction_never_deletes_a_file_the_log_names_outside_its_folder(tmp_path, bound):
+    """A log edited by hand, or written by something else, may name any path: eviction deletes
+    only files inside the folder's image/ and strokes/ folders."""
+    outside = {name: tmp_path / name for name in ("outside.json", "x.png", "image.png", "absolute.json")}
+    for path in outside.values():
+        path.write_text("keep me")
+    root = tmp_path / "corrections"
+    (root / IMAGES).mkdir(parents=True)
+    (root / IMAGES / "inside.png").write_text("an image the log does not name")
+    (root / LOG).write_text(
+        "image,label,answer,timestamp,strokes\n"
+        "../x.png,1,1,now,../outside.json\n"
+        f"image/../../image.png,2,2,now,{outside['absolute.json']}\n"
+        "image/,3,3,now,strokes/..\n"
+        f"{IMAGES}/inside.png,4,4,now,{STROKES}/../{IMAGES}/inside.png\n"
+    )
+    folder = CorrectionsFolder(root, **bound)
+    for digit in range(6):
+        folder.save(digit_pixels(digit), label=digit, answer=None, strokes=table_value(digit))
+    rows = folder.rows()
+    assert rows and all(row["answer"] == "" for row in rows)  # the hand-written rows, answered 1-4, went first
+    assert all(path.read_text() == "keep me" for path in outside.values())
+    assert not (root / IMAGES / "inside.png").exists()  # named as an image in its image/ folder: removed
+
+
 def test_a_log_naming_a_file_outside_its_folder_is_refused(tmp_path):
     (tmp_path / "secret.png").write_bytes(b"")
     (tmp_path / LOG).write_text("image,label,answer,timestamp\n../secret.png,1,1,now\n")
@@ -62,11 +114,27 @@ def test_a_log_naming_a_file_outside_its_folder_is_refused(tmp_path):
         read_labelled_drawings(tmp_path)
 
 
-def test_the_app_saves_a_drawing_with_the_digit_clicked_and_the_models_answer(tmp_path, classifier):
+@pytest.mark.parametrize("form", ["strokes", "image"])
+def test_the_app_saves_a_drawing_with_the_digit_clicked_and_the_models_answer(tmp_path, classifier, form):
+    drawing = table_value(7) if form == "strokes" else render_strokes(7)
     folder = CorrectionsFolder(tmp_path)
-    assert "saved as a 1" in save_correction(classifier, folder, render_strokes(7), digit=1)
-    assert "Draw a digit first" in save_correction(classifier, folder, np.zeros((50, 50, 4), np.uint8), digit=2)
+    assert "saved as a 1" in save_correction(classifier.predict, folder, drawing, digit=1)
+    assert "Draw a digit first" in save_correction(classifier.predict, folder, np.zeros((50, 50, 4), np.uint8), digit=2)
+    assert "Draw a digit first" in save_correction(classifier.predict, folder, {"width": 560, "height": 560, "strokes": []}, 2)
     (row,) = folder.rows()
     assert (row["label"], row["answer"]) == ("1", "7")
+    assert bool(row["strokes"]) == (form == "strokes")
     pixels, _ = read_labelled_drawings(tmp_path)
-    assert np.abs(pixels[0] - classifier.predict(render_strokes(7)).pixels).max() <= 0.5 / 255 + 1e-6
+    assert np.abs(pixels[0] - classifier.predict(drawing).pixels).max() <= 0.5 / 255 + 1e-6
+
+
+def test_the_app_saves_the_strokes_on_its_own_canvas_without_the_pages_keys(tmp_path, classifier):
+    """The page's value is checked and scaled to the app's canvas before it is kept: what
+    training reads back is a stroke value like any other, whatever the page's canvas was."""
+    drawing = table_value(7)
+    half = {"width": CANVAS / 2, "height": CANVAS / 2, "seq": 41, "tool": "pen",
+            "strokes": [[[x / 2, y / 2] for x, y in stroke] for stroke in drawing["strokes"]]}
+    folder = CorrectionsFolder(tmp_path)
+    save_correction(classifier.predict, folder, half, digit=7)
+    (row,) = folder.rows()
+    assert json.loads((tmp_path / row["strokes"]).read_text()) == drawing

@@ -1,6 +1,7 @@
 """The same drawing always gets exactly the same answer: across calls, threads, model loads
 and the forms a drawing can arrive in. Equality is bitwise, not approximate."""
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -9,8 +10,9 @@ import torch
 from PIL import Image
 
 import model.weights
-from harness.drawing import as_sketchpad, draw_digit
+from harness.drawing import as_layers, draw_digit, ink_layer, load_pen_digits
 from model.classifier import DigitClassifier
+from model.strokes import draw_strokes, parse_strokes
 from ui.views import Views
 
 THREADS = 8
@@ -19,9 +21,10 @@ ROUNDS = 6  # each drawing is predicted this many times per thread
 
 @pytest.fixture(scope="module")
 def drawings(mnist_sample) -> list[dict]:
-    """Four MNIST test digits re-drawn with a pen, as sketchpad values."""
+    """Four MNIST test digits re-drawn with a pen, as dicts of image layers, and two real
+    people's pen digits, as the page's canvas sends them."""
     images, _ = mnist_sample
-    return [as_sketchpad(draw_digit(image)) for image in images[:4]]
+    return [as_layers(draw_digit(image)) for image in images[:4]] + [d["value"] for d in load_pen_digits()[:2]]
 
 
 def probabilities(classifier: DigitClassifier, value) -> np.ndarray:
@@ -77,28 +80,35 @@ def test_the_torch_thread_count_changes_the_answer_only_by_rounding(classifier, 
 
 def test_the_same_drawing_in_any_form_gets_the_same_answer(classifier, drawings, tmp_path):
     for index, drawing in enumerate(drawings):
+        expected = probabilities(classifier, drawing)
+        if "strokes" in drawing:  # the page's strokes, as a file, and as their ink in a layer
+            path = tmp_path / f"strokes_{index}.json"
+            path.write_text(json.dumps(drawing))
+            assert np.array_equal(probabilities(classifier, path), expected)
+            drawing = as_layers(ink_layer(draw_strokes(parse_strokes(drawing))))
+            assert np.array_equal(probabilities(classifier, drawing), expected)
         layer = drawing["layers"][0]
         path = tmp_path / f"layer_{index}.png"
         Image.fromarray(layer).save(path)
-        expected = probabilities(classifier, drawing)
         for form in (layer, Image.fromarray(layer), path, str(path), {"layers": [path]}):
             assert np.array_equal(probabilities(classifier, form), expected)
 
 
 def test_the_apps_handlers_agree_across_threads(classifier, drawings):
-    """The sketchpad handler with the heatmap, whose painter is shared, and the /predict one."""
+    """The canvas's answer, the details with the heatmap, whose painters are shared, and /predict."""
     views = Views(classifier)
-    expected = [(views.render(d, show_hidden=True), views.predict(d)) for d in drawings]
-    jobs = [index for index in range(len(drawings)) for _ in range(THREADS)]
 
     def handle(index: int):
-        return views.render(drawings[index], show_hidden=True), views.predict(drawings[index])
+        return (views.answer(drawings[index]), views.details(drawings[index], show_hidden=True),
+                views.predict(drawings[index]))
 
+    expected = [handle(index) for index in range(len(drawings))]
+    jobs = [index for index in range(len(drawings)) for _ in range(THREADS)]
     with ThreadPoolExecutor(THREADS) as pool:
         results = list(pool.map(handle, jobs))
-    for index, (view, api) in zip(jobs, results):
-        expected_view, expected_api = expected[index]
+    for index, (answer, details, api) in zip(jobs, results):
+        expected_answer, expected_details, expected_api = expected[index]
         assert api == expected_api
-        assert view.probabilities == expected_view.probabilities
-        assert np.array_equal(view.seen, expected_view.seen)
-        assert np.array_equal(view.hidden, expected_view.hidden)
+        assert answer == expected_answer
+        assert np.array_equal(details.hidden, expected_details.hidden)
+        assert np.array_equal(details.evidence, expected_details.evidence)

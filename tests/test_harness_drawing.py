@@ -1,19 +1,40 @@
-"""The test drawings' pen: strokes have the asked width, the drawing its asked size and place."""
+"""The test drawings' pen: strokes have the asked width, the drawing its asked size and place;
+the stroke values and the real pen digits are what the page's canvas would send."""
+
+import json
+from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
+import harness.drawing
 from harness.drawing import (
+    EXAMPLE_WRITER,
+    EXAMPLES,
+    EXAMPLES_DIR,
+    MOUSE_STEP,
+    PEN_SIZE,
     STROKES,
-    as_sketchpad,
+    as_layers,
     centre_line,
+    densify,
     draw_digit,
     draw_strokes,
     flatten,
     invert,
+    load_pen_digits,
+    on_canvas,
     render_strokes,
+    rounded,
+    table_strokes,
+    table_value,
     thin,
 )
+from model import strokes as brush
+from model.data import read_pendigits
+from model.sources import PEN_VALIDATION_WRITERS
 
 CANVAS = 800
 
@@ -100,7 +121,7 @@ def test_forms_agree_with_the_layer():
     assert np.array_equal(flat[..., 0], 255 - layer[..., 3])
     assert np.array_equal(invert(flat), 255 - flat)
 
-    value = as_sketchpad(layer)
+    value = as_layers(layer)
     assert value["layers"][0] is layer
     assert np.array_equal(value["composite"][..., :3], flat) and (value["composite"][..., 3] == 255).all()
     assert value["background"].shape == (CANVAS, CANVAS, 4) and (value["background"] == 255).all()
@@ -127,7 +148,7 @@ def test_a_uint8_digit_is_drawn_as_its_intensities_in_0_to_1():
 @pytest.mark.parametrize("digit", sorted(STROKES))
 def test_table_strokes_are_drawn_where_placed(digit):
     layer = render_strokes(digit, canvas=560, width=28)
-    assert set(np.unique(layer[..., 3])) == {0, 255}  # hard edges, as the sketchpad's brush leaves
+    assert set(np.unique(layer[..., 3])) == {0, 255}  # hard edges, as the page's brush leaves
     top, bottom, left, right = ink_box(layer)
     small = render_strokes(digit, canvas=560, width=28, scale=0.5, shift=(0.2, -0.2))
     s_top, s_bottom, s_left, s_right = ink_box(small)
@@ -135,3 +156,98 @@ def test_table_strokes_are_drawn_where_placed(digit):
     assert abs((s_bottom - s_top - 28) - (bottom - top - 28) / 2) <= 3
     assert abs((s_left + s_right) / 2 - ((left + right) / 2 - 280) / 2 - 280 - 112) <= 2
     assert abs((s_top + s_bottom) / 2 - ((top + bottom) / 2 - 280) / 2 - 280 + 112) <= 2
+
+
+def test_densify_keeps_the_corners_and_puts_points_a_step_apart():
+    corners = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 9.0], [10.0, 9.5]])
+    dense = densify(corners, step=4.0)
+    for corner in corners:
+        assert np.abs(dense - corner).sum(axis=1).min() == 0
+    steps = np.linalg.norm(np.diff(dense, axis=0), axis=1)
+    assert steps.max() <= 4.0 and len(dense) == 1 + 3 + 3 + 1
+
+
+@pytest.mark.parametrize("digit", sorted(STROKES))
+def test_a_table_value_is_the_table_drawn_by_the_apps_brush(digit):
+    value = table_value(digit, scale=0.8, shift=(0.05, -0.1))
+    assert value["width"] == value["height"] == brush.CANVAS
+    strokes = brush.parse_strokes(value)
+    assert all(np.allclose(a, b) for a, b in zip(strokes, table_strokes(digit, scale=0.8, shift=(0.05, -0.1)), strict=True))
+    assert all(np.linalg.norm(np.diff(stroke, axis=0), axis=1).max() <= MOUSE_STEP + 1e-9 for stroke in strokes)
+    layer = render_strokes(digit, scale=0.8, shift=(0.05, -0.1))
+    assert np.array_equal(layer[..., 3], brush.draw_strokes(strokes))  # the same ink as the app's
+    assert not layer[..., :3].any()
+
+
+def ink_extent(value: dict) -> tuple[float, np.ndarray]:
+    """The longer side of a stroke value's points, and their box's centre."""
+    points = np.concatenate([np.array(stroke) for stroke in value["strokes"]])
+    low, high = points.min(axis=0), points.max(axis=0)
+    return float((high - low).max()), (low + high) / 2
+
+
+def sample_pen_digits() -> list:
+    return read_pendigits(Path(__file__).parent / "data" / "handwriting" / "pendigits-orig.tra")
+
+
+def test_a_pen_digit_is_placed_on_the_canvas_centred_at_the_asked_size():
+    for digit in sample_pen_digits()[:5]:
+        value = on_canvas(digit, size=0.5)
+        side, centre = ink_extent(value)
+        assert value["width"] == value["height"] == brush.CANVAS
+        assert side == pytest.approx(0.5 * brush.CANVAS) and np.allclose(centre, brush.CANVAS / 2)
+        assert len(value["strokes"]) == len(digit.strokes)
+
+
+def test_rounding_keeps_the_drawing():
+    value = on_canvas(sample_pen_digits()[0])
+    kept = rounded(value)
+    assert all(np.abs(np.array(a) - np.array(b)).max() <= 0.05 + 1e-9 for a, b in zip(kept["strokes"], value["strokes"]))
+    assert all(round(c, 1) == c for stroke in kept["strokes"] for point in stroke for c in point)
+    assert {key: kept[key] for key in ("width", "height")} == {key: value[key] for key in ("width", "height")}
+
+
+def test_the_replayed_pen_digits_are_held_out_writers_on_the_canvas():
+    digits = load_pen_digits()
+    assert len(digits) == 150 and {d["writer"] for d in digits} <= PEN_VALIDATION_WRITERS
+    assert set(Counter((d["writer"], d["label"]) for d in digits).values()) == {3}
+    for digit in digits:
+        side, centre = ink_extent(digit["value"])
+        assert abs(side - PEN_SIZE * brush.CANVAS) <= 0.2 and np.abs(centre - brush.CANVAS / 2).max() <= 0.2
+        assert brush.parse_strokes(digit["value"])
+
+
+def example_image(value: dict) -> np.ndarray:
+    """A stroke value as its example image file holds it: the app's ink, black on white."""
+    return 255 - brush.draw_strokes(brush.parse_strokes(value))
+
+
+def test_the_examples_are_a_training_writers_digits_as_strokes_and_as_images():
+    assert EXAMPLE_WRITER not in PEN_VALIDATION_WRITERS
+    for digit in EXAMPLES:
+        value = json.loads((EXAMPLES_DIR / f"written_{digit}.json").read_text())
+        side, _ = ink_extent(value)
+        assert abs(side - PEN_SIZE * brush.CANVAS) <= 0.2 and brush.parse_strokes(value)
+        with Image.open(EXAMPLES_DIR / f"written_{digit}.png") as image:
+            assert np.array_equal(np.asarray(image), example_image(value))
+
+
+def test_writing_the_pen_digits_picks_held_out_writers_and_the_example_writer(tmp_path, monkeypatch):
+    """write_pen_digits on the committed handwriting sample, into a scratch folder."""
+    monkeypatch.setattr(harness.drawing, "PEN_DIGITS_FILE", tmp_path / "pen_digits.json")
+    monkeypatch.setattr(harness.drawing, "EXAMPLES_DIR", tmp_path / "examples")
+    monkeypatch.setattr(harness.drawing, "EXAMPLE_WRITER", 2)  # the sample's writers are 1, 2 and 26
+    monkeypatch.setattr(harness.drawing, "EXAMPLES", (2, 8))
+    monkeypatch.setattr(harness.drawing, "PEN_DIGITS_PER_CLASS", 2)  # writer 26 wrote three 5s
+    harness.drawing.write_pen_digits(Path(__file__).parent / "data")
+    sample = sample_pen_digits()
+    held_out = [d for d in sample if d.writer in PEN_VALIDATION_WRITERS]
+    del held_out[[index for index, d in enumerate(held_out) if d.label == 5][2]]  # the third 5 is one too many
+    written = json.loads((tmp_path / "pen_digits.json").read_text())
+    assert written == [{"label": d.label, "writer": d.writer, "value": rounded(on_canvas(d))} for d in held_out]
+    for label in (2, 8):
+        first = rounded(on_canvas(next(d for d in sample if d.writer == 2 and d.label == label)))
+        assert json.loads((tmp_path / "examples" / f"written_{label}.json").read_text()) == first
+        with Image.open(tmp_path / "examples" / f"written_{label}.png") as image:
+            assert np.array_equal(np.asarray(image), example_image(first))
+    assert len(list((tmp_path / "examples").iterdir())) == 4

@@ -1,13 +1,22 @@
-""""Wrong? Tell it.": the person clicks the right digit, and the drawing's input is kept."""
+""""Wrong? Tell it.": the person clicks the right digit, and the drawing is kept: the model's
+input, and the strokes as drawn."""
 
-from model.classifier import DigitClassifier
+from typing import Callable
+
+from model.classifier import Prediction
 from model.corrections import CorrectionsFolder
+from model.strokes import parse_strokes, stroke_value
 
 
-def save_correction(classifier: DigitClassifier, folder: CorrectionsFolder, value, digit: int) -> str:
-    """Saves the drawing `value` as a `digit`, beside the model's answer; returns a note to show."""
-    prediction = classifier.predict(value)
+def save_correction(read: Callable[[object], Prediction], folder: CorrectionsFolder, value, digit: int) -> str:
+    """Saves the drawing `value` as a `digit`, beside the model's answer, `read(value)`; returns
+    a note to show.
+
+    A stroke value is saved as checked and scaled to the app's canvas, without the page's own
+    keys; a drawing that came as an image keeps only the model's input."""
+    prediction = read(value)
     if prediction.pixels is None:
         return "Draw a digit first, then tell the model what it is."
-    folder.save(prediction.pixels, digit, prediction.label)
+    strokes = stroke_value(parse_strokes(value)) if isinstance(value, dict) and "strokes" in value else None
+    folder.save(prediction.pixels, digit, prediction.label, strokes)
     return f"Thank you: saved as a {digit}."

@@ -20,20 +20,25 @@ def probability_text(probability: float) -> str:
     return "> 99.9%" if probability >= 0.9995 else f"{probability:.1%}"
 
 
-def status_text(prediction: Prediction) -> str:
-    """Markdown: the answer, with a note when the model is unsure, or why there is none."""
+UNSURE_NOTE = ("The model is unsure. This doesn't look much like any digit it knows; "
+               "try drawing it larger, more upright, or more clearly.")
+
+
+def status(prediction: Prediction) -> dict:
+    """The status line, as the page shows it: {"kind", "text", "digit", "probability", "note"}.
+
+    kind: "answer" (with the digit and its probability as the page writes it), "prompt" (nothing
+    drawn), "no-digit" (text says why) or "error" (unreadable input, text says why). note: the
+    unsure note, or ""."""
     if prediction.error:
-        return f"⚠️ {prediction.error}"
+        return {"kind": "error", "text": prediction.error, "digit": None, "probability": None, "note": ""}
     if prediction.label is None:
-        return NO_DIGIT_STATUS[prediction.reason]
-    top = float(prediction.probabilities[prediction.label])
-    text = f"## It's a **{prediction.label}** ({probability_text(top)})"
-    if prediction.unsure:
-        text += (
-            "\n\n⚠️ **The model is unsure.** This doesn't look much like any digit it knows; "
-            "try drawing it larger, more upright, or more clearly."
-        )
-    return text
+        kind = "prompt" if prediction.reason is NoDigit.BLANK else "no-digit"
+        text = NO_DIGIT_STATUS[prediction.reason]
+        return {"kind": kind, "text": text, "digit": None, "probability": None, "note": ""}
+    probability = probability_text(float(prediction.probabilities[prediction.label]))
+    return {"kind": "answer", "text": f"It's a {prediction.label} ({probability})", "digit": prediction.label,
+            "probability": probability, "note": UNSURE_NOTE if prediction.unsure else ""}
 
 
 def baseline_text(prediction: Prediction) -> str:

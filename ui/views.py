@@ -1,60 +1,74 @@
-"""What the app shows for a drawing: the probabilities, the status line, the input the model
-sees, and the hidden-state heatmap.
+"""What the app shows for a drawing: the answer (status line, probability bars, the input the
+model sees) and, on request, the details (hidden-state heatmap, evidence chart, the tutorial
+model's answer).
 
 Everything here takes and returns plain values (dicts, strings, uint8 arrays), so the app
 only wires components to it, and the tests need no browser.
 """
 
+import base64
+import io
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
-from model.classifier import DigitClassifier
+from model.canvas import NoDigit
+from model.classifier import DigitClassifier, Prediction, no_digit
 
 from .evidence_chart import EvidenceChartPainter
 from .heatmap import HiddenStatePainter
-from .texts import baseline_text, status_text
+from .texts import baseline_text, status
 
-SEEN_SCALE = 10  # the 28x28 input is shown at 280x280, each pixel a sharp square
+# The page and the API send a drawing's strokes. Anything else the classifier would read too (a
+# path, image layers naming paths) could make the server open its own files: it is refused.
+NOT_STROKES = "A drawing must be strokes: an object with width, height and strokes."
 REAL_WEIGHT = 0.05  # runners-up below this probability are left off the page
-# gr.Label writes whole percents, rounded: from 99.5% up a bar would read "100%", a certainty a
-# softmax never has, beside a status line that says "> 99.9%". Bars stop just short of it.
+# Bars are written in whole percents, rounded: from 99.5% up a bar would read "100%", a
+# certainty a softmax never has, beside a status line that says "> 99.9%". Bars stop short of it.
 HIGHEST_BAR = 0.994
 
 
 @dataclass(frozen=True)
-class View:
-    """The app's outputs for one drawing; None means "show nothing"."""
+class Details:
+    """What the page shows below the answer when asked; None means "show nothing"."""
 
-    probabilities: dict[str, float] | None  # "0".."9" -> probability, for gr.Label
-    status: str  # Markdown: the prediction, a prompt to draw, or why there is no digit
-    seen: np.ndarray | None  # (280, 280) uint8: the 28x28 input, enlarged
-    hidden: np.ndarray | None  # (H, W, 3) uint8 heatmap figure, when asked for
-    label: int | None = None
-    evidence: np.ndarray | None = None  # (H, W, 3) uint8 evidence chart, with the heatmap
-    baseline: str = ""  # Markdown: the tutorial model's answer, when asked for
+    hidden: np.ndarray | None  # (H, W, 3) uint8 heatmap figure
+    evidence: np.ndarray | None  # (H, W, 3) uint8 evidence chart
+    baseline: str  # Markdown: the tutorial model's answer, or ""
 
 
-def probability_dict(probabilities: np.ndarray) -> dict[str, float]:
-    """The top digit and the runners-up with real weight, for gr.Label, none shown as 100%."""
+def probability_bars(probabilities: np.ndarray) -> list[dict]:
+    """The top digit and the runners-up with real weight, likeliest first, none shown as 100%:
+    [{"digit": "7", "share": 0.93, "text": "93%"}, ...]; share is the bar's length in [0, 1]."""
     top = int(probabilities.argmax())
-    return {
-        str(digit): min(float(p), HIGHEST_BAR)
-        for digit, p in enumerate(probabilities) if p >= REAL_WEIGHT or digit == top
-    }
+    order = np.argsort(-probabilities, kind="stable")
+    return [
+        {"digit": str(digit), "share": round(share, 4), "text": f"{share:.0%}"}
+        for digit in map(int, order) if probabilities[digit] >= REAL_WEIGHT or digit == top
+        for share in [min(float(probabilities[digit]), HIGHEST_BAR)]
+    ]
 
 
-def enlarge(pixels: np.ndarray, scale: int = SEEN_SCALE) -> np.ndarray:
-    """(28, 28) ink in [0, 1] -> (28 * scale, 28 * scale) uint8, white ink on black as in MNIST.
-
-    Nearest-neighbour scaling, so each input pixel stays a visible square.
-    """
+def seen_image(pixels: np.ndarray) -> str:
+    """(28, 28) ink in [0, 1] -> a PNG data URL, white ink on black as in MNIST; the page
+    enlarges it with sharp pixels."""
     gray = (pixels.clip(0, 1) * 255).round().astype(np.uint8)
-    return np.kron(gray, np.ones((scale, scale), np.uint8))
+    buffer = io.BytesIO()
+    Image.fromarray(gray, "L").save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def answer_json(prediction: Prediction) -> dict:
+    """The answer the page shows: {"status", "bars", "seen"}; no digit has no bars and no image."""
+    if prediction.label is None:
+        return {"status": status(prediction), "bars": [], "seen": None}
+    return {"status": status(prediction), "bars": probability_bars(prediction.probabilities),
+            "seen": seen_image(prediction.pixels)}
 
 
 class Views:
-    """The classifier and the heatmap painter behind the app; one instance serves all users."""
+    """The classifiers and the painters behind the app; one instance serves all users."""
 
     def __init__(self, classifier: DigitClassifier, baseline: DigitClassifier | None = None):
         """`baseline`: the tutorial's model, shown beside this one on request."""
@@ -66,27 +80,38 @@ class Views:
         )
         self.evidence_painter = EvidenceChartPainter(architecture.rows)
 
-    def render(self, value, show_hidden: bool = False, layer: int | None = None, compare: bool = False) -> View:
-        """A sketchpad value or image -> the View. Input with no digit, or unreadable input,
-        gives a status that says why, not an error.
+    def read(self, strokes, with_explanation: bool = False, classifier: DigitClassifier | None = None) -> Prediction:
+        """A drawing's strokes from the page or a client (a stroke value, or None for nothing
+        drawn) -> the prediction of `classifier`, this app's model by default. Anything that is
+        not a stroke value gets "no digit", unreadable, and is never opened as a file."""
+        if strokes is not None and not (isinstance(strokes, dict) and "strokes" in strokes):
+            return no_digit(NoDigit.UNREADABLE, NOT_STROKES)
+        return (classifier or self.classifier).predict(strokes, with_explanation=with_explanation)
 
-        show_hidden adds the heatmap and the evidence chart; compare, the baseline's answer."""
-        prediction = self.classifier.predict(value, with_explanation=show_hidden)
+    def answer(self, strokes) -> dict:
+        """A drawing's strokes -> the answer's JSON for the page (`answer_json`). No digit, or
+        unreadable input, gets a status that says why, not an error."""
+        return answer_json(self.read(strokes))
+
+    def details(self, strokes, show_hidden: bool = False, layer: int | None = None, compare: bool = False) -> Details:
+        """show_hidden: the heatmap of `layer` (the last by default) and the evidence chart;
+        compare: the tutorial model's answer."""
+        baseline = baseline_text(self.read(strokes, classifier=self.baseline)) if compare and self.baseline else ""
+        if not show_hidden:
+            return Details(None, None, baseline)
+        prediction = self.read(strokes, with_explanation=True)
         if prediction.label is None:
-            return View(probabilities=None, status=status_text(prediction), seen=None, hidden=None)
+            return Details(None, None, baseline)
         explanation = prediction.explanation
         runner_up = int(np.argsort(prediction.probabilities)[-2])
-        return View(
-            probabilities=probability_dict(prediction.probabilities),
-            status=status_text(prediction),
-            seen=enlarge(prediction.pixels),
-            hidden=self.painter.paint(explanation, prediction.pixels, layer) if show_hidden else None,
-            label=prediction.label,
-            evidence=self.evidence_painter.paint(explanation.evidence, prediction.label, runner_up)
-            if show_hidden else None,
-            baseline=baseline_text(self.baseline.predict(value)) if compare and self.baseline else "",
+        return Details(
+            hidden=self.painter.paint(explanation, prediction.pixels, layer),
+            evidence=self.evidence_painter.paint(explanation.evidence, prediction.label, runner_up),
+            baseline=baseline,
         )
 
-    def predict(self, value) -> dict:
-        """The /predict endpoint: the prediction's JSON (`Prediction.to_json`)."""
-        return self.classifier.predict(value).to_json()
+    def predict(self, strokes=None, image=None) -> dict:
+        """The /predict endpoint: a drawing's strokes, or an image that Gradio decoded -> the
+        prediction's JSON (`Prediction.to_json`)."""
+        prediction = self.classifier.predict(image) if image is not None else self.read(strokes)
+        return prediction.to_json()

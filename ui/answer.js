@@ -1,0 +1,58 @@
+// One part of the answer, "status", "probabilities" or "seen" (props.part): the body of
+// gr.HTML's js_on_load. The canvas (ui/canvas.js) sends each answer it accepts as a
+// "digit-answer" event on the document; every part shows its own piece of it. All text is
+// set as text, never as HTML. An answer {pending: true} says the drawing changed (Undo, an
+// example) and its answer is on its way: the part greys out what it shows until then.
+
+const root = element.querySelector('.answer-part');
+const part = props.part;
+
+function tag(name, text, className) {
+  const node = document.createElement(name);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function showStatus(status) {
+  root.dataset.kind = status.kind;
+  if (status.kind === 'answer') {
+    const heading = tag('h2');
+    heading.append("It's a ", tag('strong', String(status.digit), 'digit'), ' (' + status.probability + ')');
+    root.replaceChildren(heading);
+  } else {
+    root.replaceChildren(tag('p', status.text, 'message'));
+  }
+  if (status.note) root.append(tag('p', '⚠️ ' + status.note, 'note'));
+}
+
+function showBars(bars) {
+  root.replaceChildren(...bars.map((bar) => {
+    const row = tag('div', undefined, 'bar');
+    const fill = tag('span', undefined, 'fill');
+    fill.style.width = (bar.share * 100).toFixed(1) + '%';
+    const track = tag('span', undefined, 'track');
+    track.append(fill);
+    row.append(tag('span', bar.digit, 'label'), track, tag('span', bar.text, 'share'));
+    return row;
+  }));
+}
+
+function showSeen(seen) {
+  if (!seen) return root.replaceChildren();
+  const image = tag('img');
+  image.src = seen;
+  image.alt = 'What the model sees: the drawing as a 28 by 28 image, white ink on black';
+  root.replaceChildren(image);
+}
+
+function show(answer) {
+  root.classList.toggle('stale', Boolean(answer.pending));
+  if (answer.pending) return;
+  if (part === 'status') showStatus(answer.status);
+  else if (part === 'probabilities') showBars(answer.bars);
+  else showSeen(answer.seen);
+}
+
+document.addEventListener('digit-answer', (event) => show(event.detail));
+show(props.answer);
