@@ -21,7 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .config import PreprocessConfig
 from .invalid import InvalidImage
-from .strokes import strokes_ink
+from .strokes import BRUSH_WIDTH, pen_travel, strokes_ink
 
 MAX_PIXELS = 4096 * 4096  # larger inputs are refused rather than decoded (decompression bombs)
 MAX_JSON_BYTES = 2_000_000  # a stroke value's file; a drawing takes a few kB
@@ -60,7 +60,11 @@ def find_digit(image, preprocess: PreprocessConfig) -> np.ndarray | NoDigit:
     Raises InvalidImage for input that cannot be read as an image.
     """
     ink = ink_map(image)
-    return NoDigit.BLANK if ink is None else frame_digit(ink, preprocess)
+    if ink is None:
+        return NoDigit.BLANK
+    if isinstance(image, dict) and "strokes" in image and pen_travel(image) < BRUSH_WIDTH:
+        return NoDigit.TOO_SMALL  # a tap or a tick: the brush's own dot, not yet a digit's shape
+    return frame_digit(ink, preprocess)
 
 
 def ink_map(image) -> np.ndarray | None:

@@ -130,6 +130,16 @@ def strokes_ink(value) -> np.ndarray | None:
     return draw_strokes(strokes).astype(np.float32) / 255.0
 
 
+def pen_travel(value) -> float:
+    """The longer side of the box around a stroke value's points, in canvas pixels: how far the
+    pen went, its brush aside. 0 for no strokes."""
+    strokes = parse_strokes(value)
+    if not strokes:
+        return 0.0
+    points = np.concatenate(strokes)
+    return float(np.ptp(points, axis=0).max())
+
+
 def stroke_value(strokes: list, width: float = CANVAS, height: float = CANVAS) -> dict:
     """The stroke value of `strokes` (lists of (x, y) points) on a width x height canvas."""
     return {"width": width, "height": height,

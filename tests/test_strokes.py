@@ -13,7 +13,7 @@ from model.converted import pen_canvas
 from model.data import PenDigit
 from model.strokes import (
     BRUSH_WIDTH, CANVAS, CURVE_STEP, MAX_POINTS, MAX_SIDE, MAX_STROKES, SPLINE_STEPS, draw_strokes, parse_strokes,
-    smooth_path, stroke_value, strokes_ink,
+    pen_travel, smooth_path, stroke_value, strokes_ink,
 )
 from tests.test_bad_inputs import check_message  # one rule for the messages users see
 
@@ -133,6 +133,22 @@ def test_the_brush_is_round_and_a_one_point_stroke_is_a_dot():
     assert ink[300, 200 + radius - 1] and ink[300 + radius - 1, 200]  # reaches its radius straight out
     diagonal = round(0.9 * radius)  # 1.27 radii from the centre: a square brush would ink it
     assert not ink[300 + diagonal, 200 + diagonal]
+
+
+@pytest.mark.parametrize("strokes", [[[[300, 300]]], [[[300, 300], [310, 315]]], [[[300, 300]], [[320, 300]]]],
+                         ids=["a tap", "a tick", "two taps"])
+def test_a_tap_or_a_tick_is_no_digit_yet(classifier, strokes):
+    """The brush's own dot is 5% of the canvas, past the conversion's smallest ink: the pen must
+    travel at least a brush width before there is a digit's shape to read."""
+    assert pen_travel(value(strokes)) < BRUSH_WIDTH
+    prediction = classifier.predict(value(strokes))
+    assert prediction.label is None and prediction.reason is NoDigit.TOO_SMALL
+
+
+def test_a_short_upright_one_is_a_digit(classifier):
+    one = value([[[300, 250], [300, 250 + 2 * BRUSH_WIDTH]]])
+    assert pen_travel(one) == 2 * BRUSH_WIDTH
+    assert classifier.predict(one).label == 1
 
 
 def test_a_stroke_has_round_ends():

@@ -6,6 +6,7 @@
 
 const root = element.querySelector('.answer-part');
 const part = props.part;
+if (part === 'status') root.setAttribute('aria-live', 'polite');  // read out as answers change
 
 function tag(name, text, className) {
   const node = document.createElement(name);
