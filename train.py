@@ -171,10 +171,12 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
     sources = training_sets(data_dir, recipe.mix, preprocess)
     if corrections:
         # Already the model's 28x28 inputs, so they join the converted sources.
-        pixels, numbers = read_labelled_drawings(corrections)
-        if len(numbers):
-            sources["corrections"] = torch.from_numpy(pixels), torch.from_numpy(numbers)
-            recipe = replace(recipe, mix=replace(recipe.mix, corrections=CORRECTION_REPEATS * len(numbers)))
+        drawings = read_labelled_drawings(corrections)
+        if drawings.skipped:
+            print(f"corrections: {drawings.skipped_line()}", flush=True)
+        if len(drawings.labels):
+            sources["corrections"] = torch.from_numpy(drawings.pixels), torch.from_numpy(drawings.labels)
+            recipe = replace(recipe, mix=replace(recipe.mix, corrections=CORRECTION_REPEATS * len(drawings.labels)))
     validation = validation_sets(data_dir, preprocess)
     print(f"data ready in {time.time() - started:.0f} s: "
           + ", ".join(f"{name} {len(labels):,}" for name, (_, labels) in sources.items()), flush=True)
