@@ -15,13 +15,14 @@ import json
 import numpy as np
 
 from harness.drawing import as_layers, draw_digit, scribble
-from model.calibration import choose_unsure_threshold
 from model.classifier import DigitClassifier
-from model.converted import pen_canvas
-from model.data import PENDIGITS_FILE, handwriting_path, load_mnist, read_pendigits
+from model.mnist import load_mnist
 from model.paths import DATA_DIR, DEFAULT_WEIGHTS
-from model.sources import PEN_VALIDATION_WRITERS, mnist_validation_mask
 from model.weights import config_path
+from training.calibration import choose_unsure_threshold
+from training.converted import pen_canvas
+from training.data import PENDIGITS_FILE, handwriting_path, read_pendigits
+from training.sources import PEN_VALIDATION_WRITERS, mnist_validation_mask
 
 CANDIDATES = np.arange(0.30, 0.96, 0.05)
 DRAWING_SEED = 3  # neither the training nor the validation drawings' seed

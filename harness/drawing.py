@@ -33,10 +33,10 @@ import torch.nn.functional as F
 from PIL import Image
 
 from model import strokes as brush
-from model.data import PenDigit, read_pendigits
-from model.paths import DATA_DIR, HANDWRITING_DIR_NAME
-from model.sources import PEN_VALIDATION_WRITERS
+from model.paths import DATA_DIR
 from model.strokes import BRUSH_WIDTH, CANVAS, MAX_POINTS, MAX_SIDE, MAX_STROKES, stroke_value
+from training.data import PENDIGITS_FILE, PenDigit, handwriting_path, read_pendigits
+from training.sources import PEN_VALIDATION_WRITERS
 
 # ---- Pen strokes of the ten digits ----
 
@@ -137,7 +137,7 @@ def load_pen_digits() -> list[dict]:
 def write_pen_digits(data_dir: Path = DATA_DIR) -> None:
     """Rewrites PEN_DIGITS_FILE (held-out writers) and the app's examples (a training writer),
     each as strokes and as an image file."""
-    digits = read_pendigits(Path(data_dir) / HANDWRITING_DIR_NAME / "pendigits-orig.tra")
+    digits = read_pendigits(handwriting_path(data_dir, PENDIGITS_FILE))
     chosen, counts = [], {}
     for digit in digits:
         key = (digit.writer, digit.label)

@@ -18,7 +18,7 @@ import torch
 from .canvas import NoDigit, normalize
 from .classifier import DigitClassifier
 from .corrections import LabelledDrawingsError, read_labelled_drawings
-from .data import load_mnist
+from .mnist import load_mnist
 from .network import predict_labels
 from .paths import DATA_DIR
 from .weights import DEFAULT_WEIGHTS, WeightsError

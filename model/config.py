@@ -3,7 +3,7 @@ the recipe that trained it.
 
 They are stored as JSON next to the weights, so the app, the command line and the tests all
 read the same values that training used. Values that belong to one model (its width, its
-input scaling, its thresholds) come from that model's preset in train.py, not from defaults
+input scaling, its thresholds) come from that model's preset in training/recipe.py, not from defaults
 here.
 """
 
@@ -94,7 +94,7 @@ class TrainingMix:
     """Images drawn from each source in one epoch; 0 leaves a source out.
 
     `mnist` images are MNIST's own tensors, warped by `TrainingRecipe.augmentation`. The other
-    sources are already the app's conversion of a drawing or scan (model/sources.py), warped
+    sources are already the app's conversion of a drawing or scan (training/sources.py), warped
     only by `TrainingRecipe.converted_augmentation`.
     """
 

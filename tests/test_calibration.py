@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from model.calibration import choose_unsure_threshold, expected_calibration_error, fit_temperature
+from training.calibration import choose_unsure_threshold, expected_calibration_error, fit_temperature
 
 
 def test_ece_is_zero_when_confidence_matches_accuracy():

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from model import converted
 from model.canvas import canvas_to_pixels
 from model.config import PreprocessConfig
-from model.converted import SCAN_SIDES, cached, convert, pen_canvas, varied_scan
-from model.data import PENDIGITS_FILE, PenDigit, read_optdigits, read_pendigits
+from training import converted
+from training.converted import SCAN_SIDES, cached, convert, pen_canvas, varied_scan
+from training.data import PENDIGITS_FILE, PenDigit, read_optdigits, read_pendigits
 from tests.conftest import HANDWRITING_SAMPLE
 
 PRE = PreprocessConfig()

@@ -22,12 +22,14 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .canvas import canvas_to_pixels
-from .config import PreprocessConfig
-from .data import PenDigit
-from .paths import CACHE_DIR
-from .strokes import CANVAS, draw_strokes
+from model.canvas import canvas_to_pixels
+from model.config import PreprocessConfig
+from model.paths import PROJECT_ROOT
+from model.strokes import CANVAS, draw_strokes
 
+from .data import PenDigit
+
+CACHE_DIR = PROJECT_ROOT / ".cache"  # converted training images, rebuilt when missing
 # Bump when the drawing or scan variation below changes, so old caches are not reused.
 DRAWING_VERSION = 3
 
