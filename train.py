@@ -4,9 +4,10 @@
     python train.py --preset mnist-only   # the previous shipped model's recipe: MNIST alone
     python train.py --preset seed         # the tutorial's exact recipe, as a baseline
     python train.py --corrections DIR     # also learn from the corrections the app saved
+    python train.py --final-test          # and then, once, MNIST's test split, for the model card
 
 Each epoch prints the accuracy on every validation source (training/sources.py); the recipe and
-the epoch count are chosen on those alone. MNIST's test split is read once, at the end.
+the epoch count are chosen on those alone. MNIST's test split is read only with --final-test.
 """
 
 import argparse
@@ -28,11 +29,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS, help="weights file to write")
     parser.add_argument("--corrections", type=Path,
                         help="a folder of corrections saved by the app (app.py --corrections) to train on too")
+    parser.add_argument("--final-test", action="store_true",
+                        help="measure the finished model on MNIST's test split; only for a model already chosen")
     parser.add_argument("--threads", type=int, help="CPU threads for PyTorch")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    train(args.preset, args.data_dir, args.epochs, args.seed, args.out, args.corrections)
+    train(args.preset, args.data_dir, args.epochs, args.seed, args.out, args.corrections, args.final_test)
 
 
 if __name__ == "__main__":

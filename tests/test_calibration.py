@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from training.calibration import choose_unsure_threshold, expected_calibration_error, fit_temperature
+from training.calibration import (
+    calibrate, choose_unsure_threshold, expected_calibration_error, fit_temperature, halves,
+)
 
 
 def test_ece_is_zero_when_confidence_matches_accuracy():
@@ -96,3 +98,33 @@ def test_unsure_threshold_also_flags_the_share_of_scribbles_asked_for():
 def test_unsure_threshold_refuses_lists_of_different_lengths():
     with pytest.raises(ValueError):
         choose_unsure_threshold([0.9, 0.8], [1, 2], [1], target=0.9, candidates=CANDIDATES)
+
+
+def test_halves_split_a_source_in_two_that_share_nothing():
+    fit_part, report_part = halves(101)
+    assert (len(fit_part), len(report_part)) == (50, 51)
+    assert sorted(torch.cat([fit_part, report_part]).tolist()) == list(range(101))
+    assert torch.equal(halves(101)[0], fit_part)  # the same split every run
+
+
+def test_the_temperature_is_fitted_on_one_half_and_its_ece_reported_on_the_other():
+    generator = torch.Generator().manual_seed(1)
+    logits = torch.randn(4_000, 10, generator=generator) * 4
+    labels = labels_drawn_at(logits, 2.0, generator)
+    temperature, before, after = calibrate({"pen": (logits, labels)}, fit=True)
+    assert temperature == pytest.approx(2.0, rel=0.1)
+    fit_part, report_part = halves(len(labels))
+    on_report = expected_calibration_error(torch.softmax(logits[report_part] / temperature, 1), labels[report_part])
+    assert after["pen"] == round(on_report, 4) < before["pen"]
+    # The report half plays no part in the choice: scrambling its labels leaves T where it was,
+    # and only the reported figure moves.
+    scrambled = labels.clone()
+    scrambled[report_part] = torch.randint(10, (len(report_part),), generator=generator)
+    same_t, _, worse = calibrate({"pen": (logits, scrambled)}, fit=True)
+    assert same_t == temperature and worse["pen"] > after["pen"]
+
+
+def test_an_uncalibrated_recipe_keeps_a_temperature_of_one_and_still_reports_ece():
+    logits, labels = torch.randn(100, 10), torch.randint(10, (100,))
+    temperature, before, after = calibrate({"usps": (logits, labels)}, fit=False)
+    assert temperature == 1.0 and before == after

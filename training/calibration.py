@@ -3,7 +3,8 @@
 - Expected calibration error (ECE): the gap between confidence and accuracy, averaged over
   bins of confidence, weighted by how many predictions fall in each bin.
 - Temperature scaling: one number T that divides the logits before the softmax, chosen on
-  the validation sources; it changes no prediction, only how sure each one is.
+  one half of each validation source; it changes no prediction, only how sure each one is.
+  The ECE reported for it is measured on the other half, which the choice never saw.
 - The "unsure" threshold: the top probability under which the app says it is unsure.
 """
 
@@ -44,6 +45,35 @@ def fit_temperature(sources: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
         return max(expected_calibration_error(torch.softmax(logits / t, 1), labels) for logits, labels in sources)
 
     return round(min(TEMPERATURES.tolist(), key=worst_error), 2)
+
+
+HALVES_SEED = 0
+
+
+def halves(count: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A fixed random split of a source's `count` items: (indices the temperature is fitted
+    on, indices its ECE is reported on), the second half one item bigger when `count` is odd."""
+    order = torch.randperm(count, generator=torch.Generator().manual_seed(HALVES_SEED))
+    return order[: count // 2], order[count // 2:]
+
+
+def calibrate(sources: dict[str, tuple[torch.Tensor, torch.Tensor]], fit: bool) -> tuple[float, dict, dict]:
+    """sources: name -> (logits (N, classes), labels (N,)) of the validation sources.
+
+    Returns the temperature (fitted on each source's first half when `fit`, else 1), and each
+    source's ECE on its second half before and after it."""
+    fitting, reporting = {}, {}
+    for name, (logits, labels) in sources.items():
+        fit_part, report_part = halves(len(labels))
+        fitting[name] = logits[fit_part], labels[fit_part]
+        reporting[name] = logits[report_part], labels[report_part]
+    temperature = fit_temperature(list(fitting.values())) if fit else 1.0
+
+    def ece(t: float) -> dict:
+        return {name: round(expected_calibration_error(torch.softmax(logits / t, 1), labels), 4)
+                for name, (logits, labels) in reporting.items()}
+
+    return temperature, ece(1.0), ece(temperature)
 
 
 def choose_unsure_threshold(top_probabilities: list[float | None], predicted: list[int | None],

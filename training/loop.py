@@ -1,8 +1,9 @@
 """The training loop: the mixed epoch, one optimisation step, validation after each epoch,
 calibration, and the weights and config it writes (train.py is its command line).
 
-Each epoch prints the accuracy on every validation source (training/sources.py); the recipe
-and the epoch count are chosen on those alone. MNIST's test split is read once, at the end.
+Every choice is made on the validation sources (training/sources.py). MNIST's test split is
+read only when asked for (`final_test`, train.py --final-test), once, after every choice:
+a run that tries a candidate never sees it.
 """
 
 import time
@@ -21,7 +22,7 @@ from model.mnist import load_mnist
 from model.network import BiLSTMClassifier, count_parameters, predict_logits
 from model.weights import save_model
 
-from .calibration import expected_calibration_error, fit_temperature
+from .calibration import calibrate
 from .data import augment
 from .recipe import CORRECTION_REPEATS, PRESETS
 from .sources import mnist_test_scans, training_sets, validation_sets
@@ -96,8 +97,9 @@ def accuracies(model, sets: dict, preprocess: PreprocessConfig) -> tuple[dict, d
 
 
 def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: Path,
-          corrections: Path | None = None) -> ModelConfig:
-    """`corrections`: a folder of labelled drawings, as the app saves them, to learn from too."""
+          corrections: Path | None = None, final_test: bool = False) -> ModelConfig:
+    """`corrections`: a folder of labelled drawings, as the app saves them, to learn from too.
+    `final_test`: also measure the finished model on MNIST's test split, for the model card."""
     preset = PRESETS[preset_name]
     recipe = replace(preset.recipe, seed=seed, epochs=epochs or preset.recipe.epochs)
     preprocess = preset.preprocess
@@ -147,38 +149,34 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
               + f"  {time.time() - training_started:5.0f} s", flush=True)
     train_seconds = time.time() - training_started
 
-    temperature = 1.0
-    if recipe.calibrate:
-        temperature = fit_temperature([(validation_logits[n], validation[n][1]) for n in validation])
-
-    # MNIST's test split, read once: as tensors, and as the app converts image files.
-    test_images, test_labels = load_mnist(data_dir, train=False)
-    test_sets = {"mnist test": (test_images, test_labels), "mnist test scans": mnist_test_scans(data_dir, preprocess)}
-    test_accuracy, test_logits = accuracies(final, test_sets, preprocess)
-
-    def ece(logits: dict, sets: dict, t: float) -> dict:
-        return {n: round(expected_calibration_error(torch.softmax(logits[n] / t, 1), sets[n][1]), 4) for n in sets}
-
+    # Fitted on one half of each validation source; its ECE is reported on the other half.
+    temperature, ece_before, ece_after = calibrate(
+        {name: (validation_logits[name], validation[name][1]) for name in validation}, fit=recipe.calibrate)
     metrics = {
-        "test_accuracy": test_accuracy["mnist test"],
-        "test_scans_accuracy": test_accuracy["mnist test scans"],
         "validation_accuracy": validation_accuracy,
-        "ece_uncalibrated": {**ece(validation_logits, validation, 1.0), **ece(test_logits, test_sets, 1.0)},
-        "ece": {**ece(validation_logits, validation, temperature), **ece(test_logits, test_sets, temperature)},
+        "ece_uncalibrated": ece_before,  # on the halves the temperature was not fitted on
+        "ece": ece_after,
         "epochs": recipe.epochs,
         "train_seconds": round(train_seconds, 1),
         "data_seconds": round(training_started - started, 1),
         "parameters": count_parameters(final),
     }
+    if final_test:
+        # MNIST's test split, read once: as tensors, and as the app converts image files.
+        test_images, test_labels = load_mnist(data_dir, train=False)
+        test_sets = {"mnist test": (test_images, test_labels),
+                     "mnist test scans": mnist_test_scans(data_dir, preprocess)}
+        test_accuracy, _ = accuracies(final, test_sets, preprocess)
+        metrics["test_accuracy"], metrics["test_scans_accuracy"] = test_accuracy["mnist test"], test_accuracy["mnist test scans"]
     config = ModelConfig(
         architecture=preset.architecture, preprocess=preprocess, unsure_below=preset.unsure_below,
         temperature=round(temperature, 4), recipe=recipe, metrics=metrics,
     )
     config = save_model(final, config, out)
     print(f"temperature {temperature:.4f}")
-    print("ECE (15 bins), before -> after: " + ", ".join(
+    print("ECE (15 bins) on the validation halves the temperature was not fitted on, before -> after: " + ", ".join(
         f"{n} {metrics['ece_uncalibrated'][n]:.4f} -> {metrics['ece'][n]:.4f}" for n in metrics["ece"]))
-    print(f"wrote {out}: MNIST test {test_accuracy['mnist test']:.4f}, "
-          f"as converted scans {test_accuracy['mnist test scans']:.4f}; "
-          f"{train_seconds:.0f} s training, {metrics['data_seconds']:.0f} s data")
+    tested = (f"MNIST test {metrics['test_accuracy']:.4f}, as converted scans {metrics['test_scans_accuracy']:.4f}"
+              if final_test else "MNIST test not read (--final-test reads it)")
+    print(f"wrote {out}: {tested}; {train_seconds:.0f} s training, {metrics['data_seconds']:.0f} s data")
     return config
