@@ -2,9 +2,9 @@
 the recipe that trained it.
 
 They are stored as JSON next to the weights, so the app, the command line and the tests all
-read the same values that training used. Values that belong to one model (its width, its
-input scaling, its thresholds) come from that model's preset in training/recipe.py, not from defaults
-here.
+read the same values that training used. Values that belong to one model come from training,
+not from defaults here: its width and input scaling from its preset (training/recipe.py), its
+temperature and unsure threshold from fits on validation (training/calibration.py).
 """
 
 import math

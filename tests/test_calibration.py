@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from training.calibration import (
-    calibrate, choose_unsure_threshold, expected_calibration_error, fit_temperature, halves,
+    UNSURE_GRID, ThresholdAtGridEdge, calibrate, choose_unsure_threshold, expected_calibration_error,
+    fit_temperature, halves, unsure_threshold_inside_grid,
 )
 
 
@@ -128,3 +129,38 @@ def test_an_uncalibrated_recipe_keeps_a_temperature_of_one_and_still_reports_ece
     logits, labels = torch.randn(100, 10), torch.randint(10, (100,))
     temperature, before, after = calibrate({"usps": (logits, labels)}, fit=False)
     assert temperature == 1.0 and before == after
+
+
+def drawings_sure_at(top: np.ndarray, wrong_below: float) -> tuple[list, list, list]:
+    """Drawings with these top probabilities, wrong exactly when the top is below `wrong_below`."""
+    predicted = [1] * len(top)
+    labels = [1 if t >= wrong_below else 2 for t in top]
+    return top.tolist(), predicted, labels
+
+
+def test_a_threshold_inside_the_grid_is_kept_as_it_is():
+    top, predicted, labels = drawings_sure_at(np.linspace(0.2, 1.0, 81), wrong_below=0.6)
+    chosen, grid = unsure_threshold_inside_grid(top, predicted, labels, np.array([0.1, 0.2]), target=1.0)
+    assert chosen == 0.6 and np.array_equal(grid, UNSURE_GRID)
+
+
+def test_a_threshold_above_the_grid_is_found_by_widening_it_towards_one():
+    """Right only above 0.97: the grid's 0.3-0.95 holds no answer; widened, 0.975 is inside."""
+    top, predicted, labels = drawings_sure_at(np.linspace(0.2, 1.0, 801), wrong_below=0.97)
+    chosen, grid = unsure_threshold_inside_grid(top, predicted, labels, np.array([0.1]), target=1.0)
+    assert chosen == 0.975 and grid[0] < chosen < grid[-1] and grid[-1] > UNSURE_GRID[-1]
+
+
+def test_a_threshold_on_the_grids_floor_is_looked_for_below_it():
+    """Every answer right, and scribbles all below 0.1: the lowest value of any grid would do,
+    so the grid widens down until the limit and the choice is refused."""
+    top, predicted, labels = drawings_sure_at(np.linspace(0.2, 1.0, 81), wrong_below=0.0)
+    with pytest.raises(ThresholdAtGridEdge, match="at its edge") as refused:
+        unsure_threshold_inside_grid(top, predicted, labels, np.array([0.01]), target=1.0)
+    assert refused.value.highest == UNSURE_GRID[-1]
+
+
+def test_scribbles_can_lift_a_floor_choice_inside_the_grid():
+    top, predicted, labels = drawings_sure_at(np.linspace(0.2, 1.0, 81), wrong_below=0.0)
+    chosen, grid = unsure_threshold_inside_grid(top, predicted, labels, np.array([0.2, 0.42, 0.6]), target=1.0)
+    assert chosen == 0.45 and np.array_equal(grid, UNSURE_GRID)

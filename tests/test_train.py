@@ -63,6 +63,8 @@ def test_default_recipe_trains_on_every_source_and_calibrates(mnist_dir, tmp_pat
     # Without --final-test, MNIST's test split is never read and no test figure is written.
     assert read and False not in read
     assert "test_accuracy" not in config.metrics and "test_scans_accuracy" not in config.metrics
+    # The unsure threshold is this model's, chosen on the validation drawings and scribbles.
+    assert 0 < config.unsure_below < 1 and not hasattr(PRESETS["default"], "unsure_below")
 
 
 def test_corrections_saved_by_the_app_join_the_training_data(mnist_dir, mnist_sample, tmp_path, monkeypatch):

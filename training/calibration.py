@@ -93,5 +93,46 @@ def choose_unsure_threshold(top_probabilities: list[float | None], predicted: li
         sure = top >= threshold
         flagged = (scribble_top < threshold).mean() if scribble_top is not None and len(scribble_top) else 1.0
         if (not sure.any() or correct[sure].mean() >= target) and flagged >= scribbles_flagged:
-            return round(float(threshold), 2)
+            return round(float(threshold), 4)
     return None
+
+
+# Where the threshold is looked for, and what it must achieve on validation drawings.
+UNSURE_GRID = np.round(np.arange(0.30, 0.96, 0.05), 2)
+UNSURE_TARGET = 0.99  # accuracy of the predictions kept as "sure"
+SCRIBBLES_FLAGGED = 0.5  # share of scribbles the threshold must flag as unsure
+WIDENINGS = 4
+
+
+class ThresholdAtGridEdge(ValueError):
+    """No threshold inside the grid meets the rule, even after widening it; `highest` is the
+    widened grid's top, the cautious value to fall back on."""
+
+    def __init__(self, message: str, highest: float):
+        super().__init__(message)
+        self.highest = highest
+
+
+def unsure_threshold_inside_grid(top_probabilities: list[float | None], predicted: list[int | None],
+                                 labels: list[int], scribble_top: np.ndarray, grid: np.ndarray = UNSURE_GRID,
+                                 target: float = UNSURE_TARGET,
+                                 scribbles_flagged: float = SCRIBBLES_FLAGGED) -> tuple[float, np.ndarray]:
+    """The threshold choose_unsure_threshold gives, from a grid whose edge it is not on.
+
+    A choice on the grid's lowest value might have been lower still, and no choice at all may
+    lie above the grid: then the grid is widened halfway towards 0 or 1, up to WIDENINGS times.
+    Returns the threshold and the grid it was chosen from; raises ThresholdAtGridEdge."""
+    grid = np.asarray(grid, np.float64)
+    for _ in range(WIDENINGS + 1):
+        chosen = choose_unsure_threshold(top_probabilities, predicted, labels, target, grid,
+                                         scribble_top, scribbles_flagged)
+        if chosen is not None and grid[0] < chosen < grid[-1]:
+            return chosen, grid
+        if chosen is not None and chosen <= grid[0]:
+            grid = np.concatenate([[grid[0] / 2], grid])
+        else:  # none met the rule, or only the highest did
+            grid = np.concatenate([grid, [(grid[-1] + 1) / 2]])
+    raise ThresholdAtGridEdge(
+        f"the unsure threshold is {chosen} on a grid from {grid[0]:.4f} to {grid[-1]:.4f}: at its edge "
+        f"after {WIDENINGS} widenings (the rule: sure predictions {target:.0%} accurate, "
+        f"{scribbles_flagged:.0%} of scribbles flagged)", highest=round(float(grid[-1]), 4))

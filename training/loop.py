@@ -22,9 +22,10 @@ from model.mnist import load_mnist
 from model.network import BiLSTMClassifier, count_parameters, predict_logits
 from model.weights import save_model
 
-from .calibration import calibrate
+from .calibration import ThresholdAtGridEdge, calibrate, unsure_threshold_inside_grid
 from .data import augment
 from .recipe import CORRECTION_REPEATS, PRESETS
+from .scribbles import validation_scribbles
 from .sources import mnist_test_scans, training_sets, validation_sets
 
 
@@ -96,6 +97,28 @@ def accuracies(model, sets: dict, preprocess: PreprocessConfig) -> tuple[dict, d
     return {name: (logits[name].argmax(1) == sets[name][1]).float().mean().item() for name in sets}, logits
 
 
+DRAWN_VALIDATION = ("pen writers", "mnist scans")  # the validation sources that are drawings
+
+
+def unsure_threshold(model, validation: dict, logits: dict, temperature: float,
+                     preprocess: PreprocessConfig) -> tuple[float, bool]:
+    """This model's unsure threshold, chosen on the validation drawings and scribbles at its
+    temperature; and whether it fell back to the widened grid's top because no choice lay inside."""
+    top, predicted, labels = [], [], []
+    for name in DRAWN_VALIDATION:
+        probabilities = torch.softmax(logits[name] / temperature, 1)
+        top += probabilities.max(1).values.tolist()
+        predicted += probabilities.argmax(1).tolist()
+        labels += validation[name][1].tolist()
+    scribbles = validation_scribbles(preprocess)
+    scribble_top = torch.softmax(predict_logits(model, normalize(scribbles, preprocess)) / temperature, 1).max(1).values
+    try:
+        return unsure_threshold_inside_grid(top, predicted, labels, scribble_top.numpy())[0], False
+    except ThresholdAtGridEdge as problem:
+        print(f"warning: {problem}; unsure below {problem.highest}, the cautious end", flush=True)
+        return problem.highest, True
+
+
 def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: Path,
           corrections: Path | None = None, final_test: bool = False) -> ModelConfig:
     """`corrections`: a folder of labelled drawings, as the app saves them, to learn from too.
@@ -152,6 +175,7 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
     # Fitted on one half of each validation source; its ECE is reported on the other half.
     temperature, ece_before, ece_after = calibrate(
         {name: (validation_logits[name], validation[name][1]) for name in validation}, fit=recipe.calibrate)
+    unsure_below, at_edge = unsure_threshold(final, validation, validation_logits, temperature, preprocess)
     metrics = {
         "validation_accuracy": validation_accuracy,
         "ece_uncalibrated": ece_before,  # on the halves the temperature was not fitted on
@@ -161,6 +185,8 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
         "data_seconds": round(training_started - started, 1),
         "parameters": count_parameters(final),
     }
+    if at_edge:
+        metrics["unsure_below_at_grid_edge"] = True
     if final_test:
         # MNIST's test split, read once: as tensors, and as the app converts image files.
         test_images, test_labels = load_mnist(data_dir, train=False)
@@ -169,11 +195,11 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
         test_accuracy, _ = accuracies(final, test_sets, preprocess)
         metrics["test_accuracy"], metrics["test_scans_accuracy"] = test_accuracy["mnist test"], test_accuracy["mnist test scans"]
     config = ModelConfig(
-        architecture=preset.architecture, preprocess=preprocess, unsure_below=preset.unsure_below,
+        architecture=preset.architecture, preprocess=preprocess, unsure_below=unsure_below,
         temperature=round(temperature, 4), recipe=recipe, metrics=metrics,
     )
     config = save_model(final, config, out)
-    print(f"temperature {temperature:.4f}")
+    print(f"temperature {temperature:.4f}, unsure below {unsure_below}")
     print("ECE (15 bins) on the validation halves the temperature was not fitted on, before -> after: " + ", ".join(
         f"{n} {metrics['ece_uncalibrated'][n]:.4f} -> {metrics['ece'][n]:.4f}" for n in metrics["ece"]))
     tested = (f"MNIST test {metrics['test_accuracy']:.4f}, as converted scans {metrics['test_scans_accuracy']:.4f}"

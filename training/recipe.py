@@ -20,7 +20,6 @@ class Preset:
     architecture: ArchitectureConfig
     preprocess: PreprocessConfig
     recipe: TrainingRecipe
-    unsure_below: float  # until benchmarks/unsure_threshold.py chooses it on validation drawings
 
 
 PRESETS = {
@@ -34,7 +33,6 @@ PRESETS = {
             weight_decay=0.0, label_smoothing=0.0, ema_decay=None, grad_clip=None,
             mix=TrainingMix(mnist=55_000),
         ),
-        unsure_below=0.5,
     ),
     # The previous shipped model: wider, and trained on MNIST warped the way people draw.
     "mnist-only": Preset(
@@ -45,7 +43,6 @@ PRESETS = {
             weight_decay=1e-4, label_smoothing=0.1, ema_decay=0.999, grad_clip=1.0,
             mix=TrainingMix(mnist=55_000), augmentation=MNIST_AUGMENTATION,
         ),
-        unsure_below=0.8,
     ),
     # The shipped model: the same network, trained on MNIST and on other people's handwriting
     # as the app converts it, then calibrated with a temperature.
@@ -62,6 +59,5 @@ PRESETS = {
             ),
             calibrate=True,
         ),
-        unsure_below=0.95,  # as benchmarks/unsure_threshold.py chose for the shipped weights
     ),
 }
