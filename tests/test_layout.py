@@ -39,6 +39,12 @@ def test_model_imports_nothing_from_the_page_or_from_training(path):
                                                 "tqdm"} == set()
 
 
+@pytest.mark.parametrize("path", files("ui") + [ROOT / "app.py"], ids=lambda path: str(path.relative_to(ROOT)))
+def test_the_app_imports_nothing_from_training(path):
+    """The app runs on requirements.txt alone, which leaves out what only training uses."""
+    assert top_level(imported_modules(path)) & {"training", "train", "tqdm"} == set()
+
+
 @pytest.mark.parametrize("path", files("training") + files("harness") + files("benchmarks") + files("tests"),
                          ids=lambda path: str(path.relative_to(ROOT)))
 def test_nothing_imports_the_training_command_line(path):
