@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
@@ -111,9 +112,12 @@ def unsure_threshold(model, validation: dict, logits: dict, temperature: float,
         predicted += probabilities.argmax(1).tolist()
         labels += validation[name][1].tolist()
     scribbles = validation_scribbles(preprocess)
-    scribble_top = torch.softmax(predict_logits(model, normalize(scribbles, preprocess)) / temperature, 1).max(1).values
+    scribble_top = np.zeros(0)  # when the conversion reads none of them as a digit
+    if len(scribbles):
+        scribble_logits = predict_logits(model, normalize(scribbles, preprocess))
+        scribble_top = torch.softmax(scribble_logits / temperature, 1).max(1).values.numpy()
     try:
-        return unsure_threshold_inside_grid(top, predicted, labels, scribble_top.numpy())[0], False
+        return unsure_threshold_inside_grid(top, predicted, labels, scribble_top)[0], False
     except ThresholdAtGridEdge as problem:
         print(f"warning: {problem}; unsure below {problem.highest}, the cautious end", flush=True)
         return problem.highest, True
