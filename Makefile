@@ -1,4 +1,5 @@
-# `make demo` launches the app on the shipped weights; `make test` runs every test.
+# `make demo` launches the app on the shipped weights; `make test` installs training's and the
+# tests' requirements too, and runs every test.
 # Each creates .venv when it is missing.
 PYTHON ?= python3
 VENV := .venv
@@ -17,7 +18,7 @@ $(VENV)/.runtime: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-train.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 

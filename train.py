@@ -1,248 +1,23 @@
-"""Trains the Bi-LSTM and writes its weights, config and metrics.
+"""Trains the Bi-LSTM and writes its weights, config and metrics (training/loop.py).
 
     python train.py                       # the shipped model: MNIST plus other people's handwriting
     python train.py --preset mnist-only   # the previous shipped model's recipe: MNIST alone
     python train.py --preset seed         # the tutorial's exact recipe, as a baseline
     python train.py --corrections DIR     # also learn from the corrections the app saved
+    python train.py --final-test          # and then, once, MNIST's test split, for the model card
 
-Each epoch prints the accuracy on every validation source (model/sources.py); the recipe and
-the epoch count are chosen on those alone. MNIST's test split is read once, at the end.
+Each epoch prints the accuracy on every validation source (training/sources.py); the recipe and
+the epoch count are chosen on those alone. MNIST's test split is read only with --final-test.
 """
 
 import argparse
-import time
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-from tqdm import tqdm
 
-from model.calibration import expected_calibration_error, fit_temperature
-from model.canvas import normalize
-from model.config import (
-    ArchitectureConfig, Augmentation, ModelConfig, PreprocessConfig, TrainingMix, TrainingRecipe,
-)
-from model.corrections import read_labelled_drawings
-from model.data import augment, load_mnist
-from model.network import BiLSTMClassifier, count_parameters, predict_logits
 from model.paths import DATA_DIR, DEFAULT_WEIGHTS
-from model.sources import mnist_test_scans, training_sets, validation_sets
-from model.weights import save_model
-
-CORRECTION_REPEATS = 4  # each corrected drawing is seen this many times an epoch, as each pen digit is
-
-MNIST_AUGMENTATION = Augmentation(
-    rotate_degrees=12, shear=0.3, scale=0.12, aspect=0.15, shift=2.0, elastic=1.2, thickness=0.7,
-)
-
-
-@dataclass(frozen=True)
-class Preset:
-    architecture: ArchitectureConfig
-    preprocess: PreprocessConfig
-    recipe: TrainingRecipe
-    unsure_below: float  # until benchmarks/unsure_threshold.py chooses it on validation drawings
-
-
-PRESETS = {
-    # The tutorial: LSTM(28, 12, 2 layers, bidirectional), Adam 5e-3, batch 128, 11 epochs,
-    # ToTensor() images with no normalisation and no augmentation.
-    "seed": Preset(
-        architecture=ArchitectureConfig(hidden_size=12, num_layers=2),
-        preprocess=PreprocessConfig(mean=0.0, std=1.0),
-        recipe=TrainingRecipe(
-            preset="seed", seed=0, epochs=11, batch_size=128, lr=5e-3, one_cycle=False,
-            weight_decay=0.0, label_smoothing=0.0, ema_decay=None, grad_clip=None,
-            mix=TrainingMix(mnist=55_000),
-        ),
-        unsure_below=0.5,
-    ),
-    # The previous shipped model: wider, and trained on MNIST warped the way people draw.
-    "mnist-only": Preset(
-        architecture=ArchitectureConfig(hidden_size=128, num_layers=2, dropout=0.1),
-        preprocess=PreprocessConfig(mean=0.1307, std=0.3081),
-        recipe=TrainingRecipe(
-            preset="mnist-only", seed=0, epochs=18, batch_size=128, lr=2e-3, one_cycle=True,
-            weight_decay=1e-4, label_smoothing=0.1, ema_decay=0.999, grad_clip=1.0,
-            mix=TrainingMix(mnist=55_000), augmentation=MNIST_AUGMENTATION,
-        ),
-        unsure_below=0.8,
-    ),
-    # The shipped model: the same network, trained on MNIST and on other people's handwriting
-    # as the app converts it, then calibrated with a temperature.
-    "default": Preset(
-        architecture=ArchitectureConfig(hidden_size=128, num_layers=2, dropout=0.1),
-        preprocess=PreprocessConfig(mean=0.1307, std=0.3081),
-        recipe=TrainingRecipe(
-            preset="default", seed=0, epochs=18, batch_size=256, lr=3e-3, one_cycle=True,
-            weight_decay=1e-4, label_smoothing=0.0, ema_decay=0.999, grad_clip=1.0,
-            mix=TrainingMix(mnist=41_000, mnist_converted=28_000, pen=35_000, optdigits=8_000, usps=8_000),
-            augmentation=MNIST_AUGMENTATION,
-            converted_augmentation=Augmentation(
-                rotate_degrees=4, shear=0.1, scale=0.05, aspect=0.05, shift=1.0, elastic=0.8, thickness=0.3,
-            ),
-            calibrate=True,
-        ),
-        unsure_below=0.95,  # as benchmarks/unsure_threshold.py chose for the shipped weights
-    ),
-}
-
-
-def epoch_indices(pool: int, count: int, generator: torch.Generator) -> torch.Tensor:
-    """`count` indices into a pool of `pool` images: each image once before any twice."""
-    rounds = [torch.randperm(pool, generator=generator) for _ in range(-(-count // pool))]
-    return torch.cat(rounds)[:count]
-
-
-def epoch_size(mix: TrainingMix) -> int:
-    """Images in one epoch: the mix's count from every source."""
-    return sum(getattr(mix, name) for name in TrainingMix.__dataclass_fields__)
-
-
-def steps_per_epoch(recipe: TrainingRecipe) -> int:
-    return -(-epoch_size(recipe.mix) // recipe.batch_size)
-
-
-@dataclass
-class Optimisation:
-    """The network being trained, with its optimiser, learning-rate schedule and weight average."""
-
-    model: BiLSTMClassifier
-    optimizer: torch.optim.Optimizer
-    scheduler: torch.optim.lr_scheduler.LRScheduler | None
-    ema: AveragedModel | None
-
-    @classmethod
-    def start(cls, architecture: ArchitectureConfig, recipe: TrainingRecipe) -> "Optimisation":
-        model = BiLSTMClassifier(architecture)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
-        scheduler = (
-            torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, total_steps=recipe.epochs * steps_per_epoch(recipe))
-            if recipe.one_cycle
-            else None
-        )
-        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(recipe.ema_decay)) if recipe.ema_decay else None
-        return cls(model, optimizer, scheduler, ema)
-
-    @property
-    def kept(self) -> BiLSTMClassifier:
-        """The weights training keeps: the moving average when the recipe has one."""
-        return self.ema.module if self.ema else self.model
-
-    def step(self, images: torch.Tensor, labels: torch.Tensor, raw: torch.Tensor, recipe: TrainingRecipe,
-             preprocess: PreprocessConfig, generator: torch.Generator) -> None:
-        """One batch: images (B, 28, 28) in [0, 1], changed in place; `raw` (B,) marks MNIST's own
-        tensors, warped by `recipe.augmentation`, the rest by `recipe.converted_augmentation`."""
-        if recipe.augmentation and raw.any():
-            images[raw] = augment(images[raw], recipe.augmentation, generator)
-        if recipe.converted_augmentation and (~raw).any():
-            images[~raw] = augment(images[~raw], recipe.converted_augmentation, generator)
-        loss = F.cross_entropy(self.model(normalize(images, preprocess)), labels,
-                               label_smoothing=recipe.label_smoothing)
-        self.optimizer.zero_grad()
-        loss.backward()
-        if recipe.grad_clip:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), recipe.grad_clip)
-        self.optimizer.step()
-        if self.scheduler:
-            self.scheduler.step()
-        if self.ema:
-            self.ema.update_parameters(self.model)
-
-
-def accuracies(model, sets: dict, preprocess: PreprocessConfig) -> tuple[dict, dict]:
-    """Accuracy on each set, and each set's logits for calibration."""
-    logits = {name: predict_logits(model, normalize(pixels, preprocess)) for name, (pixels, _) in sets.items()}
-    return {name: (logits[name].argmax(1) == sets[name][1]).float().mean().item() for name in sets}, logits
-
-
-def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: Path,
-          corrections: Path | None = None) -> ModelConfig:
-    """`corrections`: a folder of labelled drawings, as the app saves them, to learn from too."""
-    preset = PRESETS[preset_name]
-    recipe = replace(preset.recipe, seed=seed, epochs=epochs or preset.recipe.epochs)
-    preprocess = preset.preprocess
-    torch.manual_seed(seed)
-    generator = torch.Generator().manual_seed(seed)
-
-    started = time.time()
-    sources = training_sets(data_dir, recipe.mix, preprocess)
-    if corrections:
-        # Already the model's 28x28 inputs, so they join the converted sources.
-        pixels, numbers = read_labelled_drawings(corrections)
-        if len(numbers):
-            sources["corrections"] = torch.from_numpy(pixels), torch.from_numpy(numbers)
-            recipe = replace(recipe, mix=replace(recipe.mix, corrections=CORRECTION_REPEATS * len(numbers)))
-    validation = validation_sets(data_dir, preprocess)
-    print(f"data ready in {time.time() - started:.0f} s: "
-          + ", ".join(f"{name} {len(labels):,}" for name, (_, labels) in sources.items()), flush=True)
-    # One pool of images: MNIST's own tensors first (warped by `augmentation`), then the
-    # converted sources (warped only by `converted_augmentation`).
-    names = list(sources)
-    pixels = torch.cat([sources[n][0] for n in names])
-    labels = torch.cat([sources[n][1] for n in names])
-    offsets = torch.tensor([0] + [len(sources[n][1]) for n in names]).cumsum(0)
-    raw_count = len(sources["mnist"][1]) if "mnist" in sources else 0
-
-    optimisation = Optimisation.start(preset.architecture, recipe)
-    model = optimisation.model
-    print(f"{preset_name} preset: {count_parameters(model):,} parameters, {recipe.epochs} epochs "
-          f"of {epoch_size(recipe.mix):,} images", flush=True)
-    print("epoch  " + "  ".join(f"{name:>11}" for name in validation) + "   time", flush=True)
-
-    training_started = time.time()
-    for epoch in range(1, recipe.epochs + 1):
-        model.train()
-        order = torch.cat([
-            offsets[i] + epoch_indices(len(sources[n][1]), getattr(recipe.mix, n), generator)
-            for i, n in enumerate(names)
-        ])
-        order = order[torch.randperm(len(order), generator=generator)]
-        for index in tqdm(order.split(recipe.batch_size), desc=f"epoch {epoch}", leave=False):
-            optimisation.step(pixels[index].clone(), labels[index], index < raw_count, recipe, preprocess, generator)
-        final = optimisation.kept
-        validation_accuracy, validation_logits = accuracies(final, validation, preprocess)
-        print(f"{epoch:5d}  " + "  ".join(f"{a:11.4f}" for a in validation_accuracy.values())
-              + f"  {time.time() - training_started:5.0f} s", flush=True)
-    train_seconds = time.time() - training_started
-
-    temperature = 1.0
-    if recipe.calibrate:
-        temperature = fit_temperature([(validation_logits[n], validation[n][1]) for n in validation])
-
-    # MNIST's test split, read once: as tensors, and as the app converts image files.
-    test_images, test_labels = load_mnist(data_dir, train=False)
-    test_sets = {"mnist test": (test_images, test_labels), "mnist test scans": mnist_test_scans(data_dir, preprocess)}
-    test_accuracy, test_logits = accuracies(final, test_sets, preprocess)
-
-    def ece(logits: dict, sets: dict, t: float) -> dict:
-        return {n: round(expected_calibration_error(torch.softmax(logits[n] / t, 1), sets[n][1]), 4) for n in sets}
-
-    metrics = {
-        "test_accuracy": test_accuracy["mnist test"],
-        "test_scans_accuracy": test_accuracy["mnist test scans"],
-        "validation_accuracy": validation_accuracy,
-        "ece_uncalibrated": {**ece(validation_logits, validation, 1.0), **ece(test_logits, test_sets, 1.0)},
-        "ece": {**ece(validation_logits, validation, temperature), **ece(test_logits, test_sets, temperature)},
-        "epochs": recipe.epochs,
-        "train_seconds": round(train_seconds, 1),
-        "data_seconds": round(training_started - started, 1),
-        "parameters": count_parameters(final),
-    }
-    config = ModelConfig(
-        architecture=preset.architecture, preprocess=preprocess, unsure_below=preset.unsure_below,
-        temperature=round(temperature, 4), recipe=recipe, metrics=metrics,
-    )
-    config = save_model(final, config, out)
-    print(f"temperature {temperature:.4f}")
-    print("ECE (15 bins), before -> after: " + ", ".join(
-        f"{n} {metrics['ece_uncalibrated'][n]:.4f} -> {metrics['ece'][n]:.4f}" for n in metrics["ece"]))
-    print(f"wrote {out}: MNIST test {test_accuracy['mnist test']:.4f}, "
-          f"as converted scans {test_accuracy['mnist test scans']:.4f}; "
-          f"{train_seconds:.0f} s training, {metrics['data_seconds']:.0f} s data")
-    return config
+from training.loop import train
+from training.recipe import PRESETS
 
 
 def main() -> None:
@@ -254,11 +29,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS, help="weights file to write")
     parser.add_argument("--corrections", type=Path,
                         help="a folder of corrections saved by the app (app.py --corrections) to train on too")
+    parser.add_argument("--final-test", action="store_true",
+                        help="measure the finished model on MNIST's test split; only for a model already chosen")
     parser.add_argument("--threads", type=int, help="CPU threads for PyTorch")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    train(args.preset, args.data_dir, args.epochs, args.seed, args.out, args.corrections)
+    train(args.preset, args.data_dir, args.epochs, args.seed, args.out, args.corrections, args.final_test)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Accuracy and calibration of each model on every validation source and on MNIST's test split.
 
 Side by side: the shipped weights, the previous shipped weights (MNIST alone) and the
-tutorial's recipe. Validation sources are model/sources.py's held-out parts, each as the app
+tutorial's recipe. Validation sources are training/sources.py's held-out parts, each as the app
 receives it; MNIST test is read as tensors (as `python -m model evaluate` does), and as
 black-on-white PNG files through `python -m model predict --json`, as a user's files would be.
 ECE is the expected calibration error over 15 confidence bins, with each model's temperature.
@@ -20,13 +20,13 @@ import numpy as np
 import torch
 from PIL import Image
 
-from model.calibration import expected_calibration_error
 from model.canvas import normalize
-from model.data import load_mnist
+from model.mnist import load_mnist
 from model.network import predict_logits
 from model.paths import DATA_DIR, DEFAULT_WEIGHTS, MNIST_ONLY_WEIGHTS, SEED_WEIGHTS
-from model.sources import validation_sets
 from model.weights import load_model
+from training.calibration import expected_calibration_error
+from training.sources import validation_sets
 
 
 def png_accuracy(weights: Path, images: torch.Tensor, labels: torch.Tensor) -> float:

@@ -19,8 +19,8 @@ import torch
 from harness.drawing import as_layers, draw_digit
 from model.canvas import canvas_to_pixels, frame_digit, ink_map, normalize
 from model.classifier import DigitClassifier
+from model.mnist import load_mnist
 from model.paths import DATA_DIR
-from model.data import load_mnist
 from model.weights import DEFAULT_WEIGHTS
 
 # (size, stroke width on an 800 px canvas): the corners of what people draw, and the middle.

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from harness.clients import reference_answers, run_load
 from harness.server import folder_size, save_drawings, serve_app
-from model.data import load_mnist
+from model.mnist import load_mnist
 from model.paths import DATA_DIR, DEFAULT_WEIGHTS
 
 def main() -> None:

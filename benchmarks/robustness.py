@@ -4,7 +4,7 @@ Each digit is re-drawn with a round pen (harness/drawing.py) at several sizes, p
 stroke widths, and handed over as a dict of image layers with its transparent stroke layer,
 the flattened composite alone, or inverted (white ink on black). Then other people's
 handwriting: the validation parts of the pen trajectories (drawn on the app's canvas by its
-brush), the optdigits form scans and USPS (model/sources.py), which no model trained on.
+brush), the optdigits form scans and USPS (training/sources.py), which no model trained on.
 Five systems read every input:
 
     shipped + ours     the shipped weights after model.canvas's MNIST-style conversion
@@ -31,10 +31,10 @@ import torch
 from PIL import Image, ImageDraw
 
 from model.canvas import canvas_to_pixels, ink_map, normalize
-from model.data import load_mnist
+from model.mnist import load_mnist
 from model.paths import DATA_DIR, DEFAULT_WEIGHTS, MNIST_ONLY_WEIGHTS, SEED_WEIGHTS
-from model.sources import validation_sets
 from model.weights import WeightsError, load_model
+from training.sources import validation_sets
 
 from harness.drawing import as_layers, centre_line, draw_strokes, flatten, invert
 
@@ -50,7 +50,7 @@ FORMS = {
 }
 LOW_RES = 12  # side of the coarse copies of MNIST scans: the digit spans 9 pixels, as in UCI's 8
 SYSTEMS = ("shipped + ours", "mnist-only + ours", "seed + ours", "seed + naive", "shipped + naive")
-# Validation parts of other handwriting, by their name in model.sources, and how each is shown.
+# Validation parts of other handwriting, by their name in training.sources, and how each is shown.
 OTHER_WRITERS = {
     "pen writers": "pen trajectories of 5 held-out writers, drawn on 560 px canvases",
     "optdigits": "optdigits form scans, validation part (32x32)",

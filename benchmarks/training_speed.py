@@ -1,7 +1,7 @@
 """How long a training preset takes on this machine, projected from a few timed steps.
 
 The default preset is meant to train in 30 minutes on 2 CPU cores. A full run of train.py
-shows it, but takes that long; this times `--steps` real training steps (train.py's own
+shows it, but takes that long; this times `--steps` real training steps (training/loop.py's own
 `Optimisation.step`, on MNIST digits, raw and converted in the recipe's proportions) and one
 pass over the validation sources, as train.py makes after every epoch, and projects the run:
 
@@ -21,11 +21,12 @@ import numpy as np
 import torch
 
 from harness.training import projected_seconds, time_steps
-from model.data import load_mnist
+from model.mnist import load_mnist
 from model.network import count_parameters
 from model.paths import DATA_DIR
-from model.sources import validation_sets
-from train import PRESETS, accuracies, steps_per_epoch
+from training.loop import accuracies, steps_per_epoch
+from training.recipe import PRESETS
+from training.sources import validation_sets
 
 SEED = 0
 

@@ -4,7 +4,9 @@ Validation drawings only, never a test split: the held-out pen writers' digits d
 app's canvas by its brush, MNIST's held-out training digits re-drawn as pen strokes at random
 sizes, places and widths, and random scribbles that are no digit at all. The threshold is the lowest
 one at which the predictions kept as "sure" are at least --target accurate and at least
---flag-scribbles of the scribbles are flagged; the table shows what each threshold would flag.
+--flag-scribbles of the scribbles are flagged, from a grid widened until the choice is not on its
+edge (training/calibration.py, which train.py uses too); the table shows what each threshold of
+that grid would flag.
 
     python -m benchmarks.unsure_threshold [--count 1000] [--write]
 """
@@ -15,15 +17,17 @@ import json
 import numpy as np
 
 from harness.drawing import as_layers, draw_digit, scribble
-from model.calibration import choose_unsure_threshold
 from model.classifier import DigitClassifier
-from model.converted import pen_canvas
-from model.data import PENDIGITS_FILE, handwriting_path, load_mnist, read_pendigits
+from model.mnist import load_mnist
 from model.paths import DATA_DIR, DEFAULT_WEIGHTS
-from model.sources import PEN_VALIDATION_WRITERS, mnist_validation_mask
 from model.weights import config_path
+from training.calibration import (
+    SCRIBBLES_FLAGGED, UNSURE_TARGET, ThresholdAtGridEdge, unsure_threshold_inside_grid,
+)
+from training.converted import pen_canvas
+from training.data import PENDIGITS_FILE, handwriting_path, read_pendigits
+from training.sources import PEN_VALIDATION_WRITERS, mnist_validation_mask
 
-CANDIDATES = np.arange(0.30, 0.96, 0.05)
 DRAWING_SEED = 3  # neither the training nor the validation drawings' seed
 
 
@@ -52,8 +56,8 @@ def main() -> None:
     parser.add_argument("--weights", default=DEFAULT_WEIGHTS, help="safetensors file")
     parser.add_argument("--data-dir", default=DATA_DIR, help="where MNIST and handwriting/ are")
     parser.add_argument("--count", type=int, default=1000, help="drawn digits of each source, and a fifth as many scribbles")
-    parser.add_argument("--target", type=float, default=0.99, help="accuracy of the sure predictions")
-    parser.add_argument("--flag-scribbles", type=float, default=0.5, help="share of scribbles to flag as unsure")
+    parser.add_argument("--target", type=float, default=UNSURE_TARGET, help="accuracy of the sure predictions")
+    parser.add_argument("--flag-scribbles", type=float, default=SCRIBBLES_FLAGGED, help="share of scribbles to flag as unsure")
     parser.add_argument("--write", action="store_true", help="store the threshold in the weights' config")
     args = parser.parse_args()
 
@@ -71,16 +75,20 @@ def main() -> None:
 
     print(f"{len(drawings)} drawn digits ({(~read).sum()} read as no digit), accuracy {correct.mean():.4f}; "
           f"{len(scribble_top)} scribbles read as a digit")
+    try:
+        chosen, grid = unsure_threshold_inside_grid(top, predicted, labels, scribble_top, target=args.target,
+                                                    scribbles_flagged=args.flag_scribbles)
+    except ThresholdAtGridEdge as problem:
+        raise SystemExit(f"no threshold: {problem}")
     print("threshold  digits flagged  sure accuracy  errors flagged  scribbles flagged")
-    for threshold in CANDIDATES:
+    for threshold in grid:
         sure = digit_top >= threshold
         sure_accuracy = correct[sure].mean() if sure.any() else 1.0
         errors_flagged = (~sure[~correct]).mean() if (~correct).any() else 0.0
-        print(f"{threshold:9.2f}  {1 - sure.mean():14.3f}  {sure_accuracy:13.4f}  "
+        print(f"{threshold:9.4f}  {1 - sure.mean():14.3f}  {sure_accuracy:13.4f}  "
               f"{errors_flagged:14.3f}  {(scribble_top < threshold).mean():17.3f}")
-    chosen = choose_unsure_threshold(top, predicted, labels, args.target, CANDIDATES, scribble_top, args.flag_scribbles)
-    print(f"chosen threshold: {chosen}")
-    if args.write and chosen is not None:
+    print(f"chosen threshold: {chosen}, inside the grid {grid[0]:.4f}-{grid[-1]:.4f}")
+    if args.write:
         path = config_path(args.weights)
         config = json.loads(path.read_text())
         config["unsure_below"] = chosen

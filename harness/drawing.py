@@ -33,10 +33,11 @@ import torch.nn.functional as F
 from PIL import Image
 
 from model import strokes as brush
-from model.data import PenDigit, read_pendigits
-from model.paths import DATA_DIR, HANDWRITING_DIR_NAME
-from model.sources import PEN_VALIDATION_WRITERS
+from model.paths import DATA_DIR
 from model.strokes import BRUSH_WIDTH, CANVAS, MAX_POINTS, MAX_SIDE, MAX_STROKES, stroke_value
+from training.data import PENDIGITS_FILE, PenDigit, handwriting_path, read_pendigits
+from training.scribbles import MOUSE_STEP, densify, scribble  # noqa: F401  shared with tests and benchmarks
+from training.sources import PEN_VALIDATION_WRITERS
 
 # ---- Pen strokes of the ten digits ----
 
@@ -66,23 +67,12 @@ STROKES: dict[int, list[list[tuple[float, float]]]] = {
         + [(0.62, 0.6), (0.6, 0.82)]],
 }
 
-MOUSE_STEP = 4.0  # canvas pixels between two points of a table stroke, as a mouse reports them
 
 
 def placed(stroke, scale: float = 1.0, shift=(0.0, 0.0)) -> list[tuple[float, float]]:
     """A stroke scaled about the canvas centre by `scale`, then moved by `shift` (right, down),
     all in fractions of the canvas."""
     return [(0.5 + (x - 0.5) * scale + shift[0], 0.5 + (y - 0.5) * scale + shift[1]) for x, y in stroke]
-
-
-def densify(points: np.ndarray, step: float = MOUSE_STEP) -> np.ndarray:
-    """(K, 2) corners of a polyline -> its points every `step` pixels or less, corners kept:
-    the path a hand drawing straight lines gives the page, so the brush keeps the corners."""
-    dense = [points[:1]]
-    for start, end in zip(points, points[1:]):
-        count = max(1, math.ceil(float(np.linalg.norm(end - start)) / step))
-        dense.append(start + (end - start) * (np.arange(1, count + 1) / count)[:, None])
-    return np.concatenate(dense)
 
 
 def table_strokes(digit: int, canvas: int = CANVAS, scale: float = 1.0, shift=(0.0, 0.0)) -> list[np.ndarray]:
@@ -137,7 +127,7 @@ def load_pen_digits() -> list[dict]:
 def write_pen_digits(data_dir: Path = DATA_DIR) -> None:
     """Rewrites PEN_DIGITS_FILE (held-out writers) and the app's examples (a training writer),
     each as strokes and as an image file."""
-    digits = read_pendigits(Path(data_dir) / HANDWRITING_DIR_NAME / "pendigits-orig.tra")
+    digits = read_pendigits(handwriting_path(data_dir, PENDIGITS_FILE))
     chosen, counts = [], {}
     for digit in digits:
         key = (digit.writer, digit.label)
@@ -315,12 +305,6 @@ def as_layers(layer: np.ndarray) -> dict:
     composite = white.copy()
     composite[..., :3] = flatten(layer)
     return {"background": white, "layers": [layer], "composite": composite}
-
-
-def scribble(rng: np.random.Generator) -> dict:
-    """A random tangle, drawn in one stroke on the app's canvas, as someone testing the app might
-    draw: a stroke value."""
-    return stroke_value([densify(rng.uniform(0.15, 0.85, size=(rng.integers(4, 12), 2)) * CANVAS)])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Timed training steps, for the training-speed benchmark and its test: train.py's own step,
+"""Timed training steps, for the training-speed benchmark and its test: training/loop.py's own step,
 on batches drawn the way its recipe mixes raw and converted images."""
 
 import time
@@ -6,7 +6,8 @@ import time
 import numpy as np
 import torch
 
-from train import Optimisation, Preset, epoch_size, steps_per_epoch
+from training.loop import Optimisation, epoch_size, steps_per_epoch
+from training.recipe import Preset
 
 WARMUP = 3
 

@@ -18,7 +18,7 @@ import torch
 from .canvas import NoDigit, normalize
 from .classifier import DigitClassifier
 from .corrections import LabelledDrawingsError, read_labelled_drawings
-from .data import load_mnist
+from .mnist import load_mnist
 from .network import predict_labels
 from .paths import DATA_DIR
 from .weights import DEFAULT_WEIGHTS, WeightsError
@@ -60,8 +60,12 @@ def predict(args: argparse.Namespace) -> int:
 def evaluate(args: argparse.Namespace) -> int:
     classifier = DigitClassifier(args.weights)
     if args.folder:
-        pixels, numbers = read_labelled_drawings(args.folder)
-        images, labels, source = torch.from_numpy(pixels), torch.from_numpy(numbers), str(args.folder)
+        drawings = read_labelled_drawings(args.folder)
+        if drawings.skipped:
+            print(f"warning: {drawings.skipped_line()}", file=sys.stderr)
+        if not len(drawings.labels):
+            raise LabelledDrawingsError(f"{args.folder} has no readable labelled drawings.")
+        images, labels, source = torch.from_numpy(drawings.pixels), torch.from_numpy(drawings.labels), str(args.folder)
     else:
         images, labels = load_mnist(args.data_dir, train=False)
         source = "MNIST test"

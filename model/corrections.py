@@ -19,6 +19,7 @@ import json
 import os
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -102,27 +103,56 @@ def _inside(path: str, part: str) -> bool:
     return relative.parent == Path(part) and relative.name not in ("", ".", "..")
 
 
-def read_labelled_drawings(folder: Path) -> tuple[np.ndarray, np.ndarray]:
-    """A folder laid out as above -> pixels (N, 28, 28) float32 in [0, 1] and labels (N,) int64.
+@dataclass(frozen=True)
+class LabelledDrawings:
+    """What a folder of labelled drawings holds, and what of it could not be read."""
 
-    Raises LabelledDrawingsError for a missing log, a log that names a file outside its image folder, an image that is
-    not 28x28, or a label that is not a digit."""
+    pixels: np.ndarray  # (N, 28, 28) float32 in [0, 1]
+    labels: np.ndarray  # (N,) int64
+    skipped: list[tuple[str, str]]  # (the log's name for the file, why it was skipped), in log order
+
+    def skipped_line(self) -> str:
+        """One line for a person: how many rows were skipped, and each one's name and reason."""
+        if not self.skipped:
+            return ""
+        return (f"skipped {len(self.skipped)} of {len(self.skipped) + len(self.labels)} logged drawings: "
+                + "; ".join(f"{name or '(no name)'} ({reason})" for name, reason in self.skipped))
+
+
+def read_labelled_drawings(folder: Path) -> LabelledDrawings:
+    """A folder laid out as above, read row by row.
+
+    A row is skipped, and named in `skipped`, when its file is missing, is not an image, is not
+    28x28, or lies outside the folder's image/ folder (such a file is never opened), or when its
+    label is not a digit: a folder edited by hand or partly copied still gives the rest.
+    Raises LabelledDrawingsError only when the folder has no log."""
     folder = Path(folder)
     log = folder / LOG
     if not log.is_file():
         raise LabelledDrawingsError(f"{folder} has no {LOG}: it is not a folder of labelled drawings.")
     with open(log, newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
-    images, labels = [], []
+    images, labels, skipped = [], [], []
     for row in rows:
-        path = Path(row["image"])
-        if not _inside(row["image"], IMAGES):
-            raise LabelledDrawingsError(f"{log} names {row['image']!r}, which is not in its {IMAGES}/ folder.")
-        if row["label"] not in [str(d) for d in range(10)]:
-            raise LabelledDrawingsError(f"{log}: {row['label']!r} is not a digit from 0 to 9.")
-        with Image.open(folder / path) as image:
-            if image.size != (SIDE, SIDE):
-                raise LabelledDrawingsError(f"{folder / path} is {image.size}, not 28x28.")
-            images.append(np.asarray(image.convert("L"), np.float32) / 255)
-        labels.append(int(row["label"]))
-    return np.stack(images) if images else np.zeros((0, SIDE, SIDE), np.float32), np.array(labels, np.int64)
+        name, label = row.get("image") or "", row.get("label") or ""
+        if not _inside(name, IMAGES):
+            skipped.append((name, f"not in its {IMAGES}/ folder"))
+        elif label not in [str(d) for d in range(10)]:
+            skipped.append((name, f"label {label!r} is not a digit from 0 to 9"))
+        elif not (folder / name).is_file():
+            skipped.append((name, "missing"))
+        else:
+            try:
+                with Image.open(folder / name) as image:
+                    size = image.size
+                    pixels = np.asarray(image.convert("L"), np.float32) / 255
+            except (OSError, ValueError) as error:  # PIL's UnidentifiedImageError is an OSError
+                skipped.append((name, f"not a readable image: {type(error).__name__}"))
+                continue
+            if size != (SIDE, SIDE):
+                skipped.append((name, f"{size[0]}x{size[1]}, not {SIDE}x{SIDE}"))
+                continue
+            images.append(pixels)
+            labels.append(int(label))
+    pixels = np.stack(images) if images else np.zeros((0, SIDE, SIDE), np.float32)
+    return LabelledDrawings(pixels, np.array(labels, np.int64), skipped)

@@ -5,8 +5,6 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # MNIST and the other handwriting sets; torchvision downloads MNIST here when it is missing.
 DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
-HANDWRITING_DIR_NAME = "handwriting"  # under the data folder: pen trajectories, form scans, USPS
-CACHE_DIR = PROJECT_ROOT / ".cache"  # converted training images, rebuilt when missing
 
 WEIGHTS_DIR = PROJECT_ROOT / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "bilstm.safetensors"  # the shipped model

@@ -123,3 +123,21 @@ def test_evaluate_scores_a_folder_of_labelled_drawings(tmp_path, mnist_sample):
     assert report["accuracy"] >= 0.95
     missing = run_cli("evaluate", "--folder", str(tmp_path))
     assert missing.returncode != 0 and "dataset1.csv" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_evaluate_skips_a_folders_unreadable_files_and_names_them(tmp_path, mnist_sample):
+    images, labels = mnist_sample
+    folder = CorrectionsFolder(tmp_path / "corrections")
+    for image, label in zip(images[:3], labels[:3]):
+        folder.save(image / 255.0, int(label), answer=None)
+    first = folder.rows()[0]["image"]
+    (folder.folder / first).write_text("not an image")
+    result = run_cli("evaluate", "--folder", str(folder.folder), "--json")
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["count"] == 2
+    assert f"skipped 1 of 3 logged drawings: {first} (not a readable image" in result.stderr
+    for row in folder.rows()[1:]:
+        (folder.folder / row["image"]).unlink()
+    none_left = run_cli("evaluate", "--folder", str(folder.folder))
+    assert none_left.returncode != 0 and "no readable labelled drawings" in none_left.stderr
+    assert "Traceback" not in none_left.stderr

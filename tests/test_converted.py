@@ -1,17 +1,20 @@
 """Training images made as the app makes its inputs: drawn pen digits, varied scans, the cache."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
-from model import converted
 from model.canvas import canvas_to_pixels
 from model.config import PreprocessConfig
-from model.converted import SCAN_SIDES, cached, convert, pen_canvas, varied_scan
-from model.data import PENDIGITS_FILE, PenDigit, read_optdigits, read_pendigits
+from training import converted
+from training.converted import SCAN_SIDES, PenCanvases, cached, convert, pen_canvas, varied_scan
+from training.data import PENDIGITS_FILE, PenDigit, read_optdigits, read_pendigits
 from tests.conftest import HANDWRITING_SAMPLE
 
 PRE = PreprocessConfig()
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +74,51 @@ def test_convert_drops_no_digit_inputs_and_says_which_were_kept():
     digit[6:22, 12:16] = 255
     blank = np.zeros((28, 28), np.uint8)
     inputs = [blank, digit, blank, digit]
-    pixels, kept = convert(lambda i: inputs[i], len(inputs), PRE, processes=1)
+    pixels, kept = convert(inputs.__getitem__, len(inputs), PRE, processes=1)
     assert kept.tolist() == [1, 3]
     assert pixels.shape == (2, 28, 28) and pixels.dtype == np.uint8 and pixels.max() == 255
+
+
+def test_worker_processes_convert_what_one_process_does():
+    """The workers start from a forkserver, not a fork of this threaded process, and get the
+    job from their initializer: the answers are those of a conversion here."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # threads running here, as they are once training has begun
+    torch.ones(256, 256) @ torch.ones(256, 256)
+    torch.set_num_threads(threads)
+    digits = read_pendigits(HANDWRITING_SAMPLE / PENDIGITS_FILE)[:6]
+    canvases = PenCanvases(digits, variants=2, seed=5)
+    pooled, kept = convert(canvases, 12, PRE, processes=2)
+    here = [canvas_to_pixels(canvases(i), PRE) for i in range(12)]
+    assert kept.tolist() == [i for i, pixels in enumerate(here) if pixels is not None]
+    assert np.array_equal(pooled, np.stack([(here[i] * 255).round().astype(np.uint8) for i in kept]))
+
+
+def test_a_change_to_the_drawing_code_rebuilds_the_cache(tmp_path, monkeypatch):
+    """The key holds a hash of the code that draws and converts, so an edit to it (or to a
+    drawing setting written in it) never reuses a set drawn by the old code."""
+    monkeypatch.setattr(converted, "CACHE_DIR", tmp_path / "cache")
+    code = tmp_path / "drawing.py"
+    code.write_text("PEN_SIZE = (0.25, 0.85)\n")
+    monkeypatch.setattr(converted, "DRAWING_CODE", (str(code),))
+    builds = []
+
+    def build():
+        builds.append(1)
+        return np.zeros((1, 28, 28), np.uint8), np.array([0])
+
+    for size in ("(0.25, 0.85)", "(0.25, 0.85)", "(0.3, 0.85)"):
+        code.write_text(f"PEN_SIZE = {size}\n")
+        converted.drawing_code_digest.cache_clear()
+        cached("set", {"source": "a"}, build)
+    converted.drawing_code_digest.cache_clear()
+    assert len(builds) == 2
+    assert len(list((tmp_path / "cache").iterdir())) == 2
+
+
+def test_the_drawing_code_covers_the_brush_the_conversion_and_the_readers():
+    names = {Path(path).relative_to(ROOT).as_posix() for path in converted.DRAWING_CODE}
+    assert names == {"training/converted.py", "training/data.py", "model/strokes.py", "model/canvas.py"}
 
 
 def test_cache_is_reused_for_the_same_key_and_rebuilt_for_another(tmp_path, monkeypatch):

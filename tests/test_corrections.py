@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from harness.drawing import render_strokes, table_value
 from model.corrections import IMAGES, LOG, STROKES, CorrectionsFolder, read_labelled_drawings
@@ -30,7 +31,9 @@ def test_corrections_are_logged_as_gradio_flags_them_and_read_back(tmp_path):
     assert [row[1:3] for row in rows[1:]] == [["3", "7"], ["1", "7"], ["4", "7"]]
     assert all(re.fullmatch(rf"{IMAGES}/[0-9a-f]{{32}}\.png", row[0]) for row in rows[1:])
     assert [row[4] for row in rows[1:]] == ["", "", ""]  # no strokes: these came as images
-    pixels, labels = read_labelled_drawings(tmp_path)
+    drawings = read_labelled_drawings(tmp_path)
+    pixels, labels = drawings.pixels, drawings.labels
+    assert drawings.skipped == [] and drawings.skipped_line() == ""
     assert pixels.shape == (3, 28, 28) and pixels.dtype == np.float32
     assert labels.tolist() == [3, 1, 4]
     assert np.abs(pixels - np.stack([digit_pixels(d) for d in (3, 1, 4)])).max() <= 0.5 / 255 + 1e-6
@@ -40,8 +43,7 @@ def test_filling_past_the_item_bound_removes_the_oldest(tmp_path):
     folder = CorrectionsFolder(tmp_path, max_items=5)
     for i in range(12):
         folder.save(digit_pixels(i % 10), label=i % 10, answer=None)
-    _, labels = read_labelled_drawings(tmp_path)
-    assert labels.tolist() == [7, 8, 9, 0, 1]  # the last five, oldest first
+    assert read_labelled_drawings(tmp_path).labels.tolist() == [7, 8, 9, 0, 1]  # the last five, oldest first
     assert len(list((tmp_path / IMAGES).iterdir())) == 5  # the removed ones' files are gone
 
 
@@ -52,8 +54,7 @@ def test_filling_past_the_size_bound_removes_the_oldest(tmp_path):
     folder = CorrectionsFolder(tmp_path / "bounded", max_bytes=int(3.5 * size))
     for i in range(10):
         folder.save(digit_pixels(0), label=i, answer=0)
-    _, labels = read_labelled_drawings(tmp_path / "bounded")
-    assert labels.tolist() == [7, 8, 9]
+    assert read_labelled_drawings(tmp_path / "bounded").labels.tolist() == [7, 8, 9]
     on_disk = sum(path.stat().st_size for path in (tmp_path / "bounded" / IMAGES).iterdir())
     assert on_disk <= 3.5 * size
 
@@ -68,7 +69,7 @@ def test_strokes_are_saved_beside_the_input_and_read_back(tmp_path):
     assert drawn["strokes"] == f"{STROKES}/{name}.json" and scanned["strokes"] == ""
     assert json.loads((tmp_path / drawn["strokes"]).read_text()) == drawing
     assert [path.name for path in (tmp_path / STROKES).iterdir()] == [f"{name}.json"]
-    assert read_labelled_drawings(tmp_path)[1].tolist() == [7, 2]
+    assert read_labelled_drawings(tmp_path).labels.tolist() == [7, 2]
 
 
 def test_eviction_removes_the_strokes_too(tmp_path):
@@ -107,11 +108,41 @@ def test_eviction_never_deletes_a_file_the_log_names_outside_its_folder(tmp_path
     assert not (root / IMAGES / "inside.png").exists()  # named as an image in its image/ folder: removed
 
 
-def test_a_log_naming_a_file_outside_its_folder_is_refused(tmp_path):
+def test_rows_whose_files_are_missing_or_foreign_are_skipped_and_named(tmp_path):
+    """A folder edited by hand or partly copied: the readable rows are read, the others are
+    named with the reason, and a file the log names outside image/ is never opened."""
+    root = tmp_path / "corrections"
+    folder = CorrectionsFolder(root)
+    folder.save(digit_pixels(3), label=3, answer=None)
+    folder.save(digit_pixels(5), label=5, answer=None)
+    gone, kept = folder.rows()
+    (root / gone["image"]).unlink()
+    (root / IMAGES / "notes.png").write_text("not an image")
+    Image.new("L", (40, 40)).save(root / IMAGES / "big.png")
+    (root / IMAGES / "folder.png").mkdir()
     (tmp_path / "secret.png").write_bytes(b"")
-    (tmp_path / LOG).write_text("image,label,answer,timestamp\n../secret.png,1,1,now\n")
-    with pytest.raises(ValueError, match="not in its image/ folder"):
-        read_labelled_drawings(tmp_path)
+    with open(root / LOG, "a", newline="") as file:
+        file.write("image/notes.png,1,,now,\nimage/big.png,2,,now,\nimage/folder.png,4,,now,\n"
+                   "../secret.png,6,,now,\nimage/missing.png,7,,now,\n" f"{kept['image']},x,,now,\n")
+    drawings = read_labelled_drawings(root)
+    assert drawings.labels.tolist() == [5] and drawings.pixels.shape == (1, 28, 28)
+    assert [name for name, _ in drawings.skipped] == [
+        gone["image"], "image/notes.png", "image/big.png", "image/folder.png", "../secret.png", "image/missing.png",
+        kept["image"]]
+    reasons = dict(drawings.skipped)
+    assert reasons["image/notes.png"].startswith("not a readable image") and reasons["image/big.png"] == "40x40, not 28x28"
+    assert reasons["../secret.png"] == "not in its image/ folder" and reasons["image/missing.png"] == "missing"
+    assert drawings.skipped_line().startswith("skipped 7 of 8 logged drawings: ")
+    assert (tmp_path / "secret.png").read_bytes() == b""
+
+
+def test_a_missing_logged_file_does_not_stop_saving(tmp_path):
+    """The size bound counts only the files that are there."""
+    folder = CorrectionsFolder(tmp_path, max_bytes=20_000)
+    folder.save(digit_pixels(1), label=1, answer=None)
+    (tmp_path / folder.rows()[0]["image"]).unlink()
+    folder.save(digit_pixels(2), label=2, answer=None, strokes=table_value(2))
+    assert [row["label"] for row in folder.rows()] == ["1", "2"]
 
 
 @pytest.mark.parametrize("form", ["strokes", "image"])
@@ -124,7 +155,7 @@ def test_the_app_saves_a_drawing_with_the_digit_clicked_and_the_models_answer(tm
     (row,) = folder.rows()
     assert (row["label"], row["answer"]) == ("1", "7")
     assert bool(row["strokes"]) == (form == "strokes")
-    pixels, _ = read_labelled_drawings(tmp_path)
+    pixels = read_labelled_drawings(tmp_path).pixels
     assert np.abs(pixels[0] - classifier.predict(drawing).pixels).max() <= 0.5 / 255 + 1e-6
 
 

@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
-from model.data import OPTDIGITS_FILES, PENDIGITS_FILE, handwriting_path, load_usps, read_optdigits, read_pendigits
-from model.sources import PEN_VALIDATION_WRITERS, mnist_validation_mask
+from training.data import OPTDIGITS_FILES, PENDIGITS_FILE, handwriting_path, load_usps, read_optdigits, read_pendigits
+from training.sources import PEN_VALIDATION_WRITERS, mnist_validation_mask
 from tests.conftest import HANDWRITING_SAMPLE
 
 

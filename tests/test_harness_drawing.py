@@ -33,8 +33,8 @@ from harness.drawing import (
     thin,
 )
 from model import strokes as brush
-from model.data import read_pendigits
-from model.sources import PEN_VALIDATION_WRITERS
+from training.data import read_pendigits
+from training.sources import PEN_VALIDATION_WRITERS
 
 CANVAS = 800
 

@@ -1,5 +1,6 @@
-"""Who may import whom: model/ works without the page, and tests and benchmarks share only
-harness/. Checked by walking every import statement, so it stays true as files are added."""
+"""Who may import whom: model/ works without the page and without training/, and tests and
+benchmarks share only harness/. Checked by walking every import statement, so it stays true as
+files are added."""
 
 import ast
 from pathlib import Path
@@ -32,7 +33,27 @@ def files(folder: str) -> list[Path]:
 
 
 @pytest.mark.parametrize("path", files("model"), ids=lambda path: path.name)
-def test_model_imports_nothing_from_the_page(path):
+def test_model_imports_nothing_from_the_page_or_from_training(path):
+    """model/ is what reading a drawing needs: the app and `python -m model` run without training/."""
+    assert top_level(imported_modules(path)) & {"ui", "app", "harness", "benchmarks", "tests", "training", "train",
+                                                "tqdm"} == set()
+
+
+@pytest.mark.parametrize("path", files("ui") + [ROOT / "app.py"], ids=lambda path: str(path.relative_to(ROOT)))
+def test_the_app_imports_nothing_from_training(path):
+    """The app runs on requirements.txt alone, which leaves out what only training uses."""
+    assert top_level(imported_modules(path)) & {"training", "train", "tqdm"} == set()
+
+
+@pytest.mark.parametrize("path", files("training") + files("harness") + files("benchmarks") + files("tests"),
+                         ids=lambda path: str(path.relative_to(ROOT)))
+def test_nothing_imports_the_training_command_line(path):
+    """train.py is a command line; what it runs lives in training/, which others import."""
+    assert "train" not in top_level(imported_modules(path))
+
+
+@pytest.mark.parametrize("path", files("training"), ids=lambda path: path.name)
+def test_training_imports_nothing_from_the_page(path):
     assert top_level(imported_modules(path)) & {"ui", "app", "harness", "benchmarks", "tests"} == set()
 
 
@@ -50,5 +71,6 @@ def test_benchmarks_and_harness_use_nothing_under_tests(path):
 
 
 def test_the_walk_sees_relative_imports():
-    """The check above must see `from .canvas import ...` in model/ as model.canvas."""
+    """The checks above must see `from .canvas import ...` in model/ as model.canvas."""
     assert "model.canvas" in imported_modules(ROOT / "model" / "classifier.py")
+    assert "training.sources" in imported_modules(ROOT / "training" / "loop.py")

@@ -6,15 +6,15 @@ import math
 import numpy as np
 import pytest
 
-import model.converted
 from harness.drawing import MALFORMED_STROKES, table_value
 from model.canvas import InvalidImage, NoDigit
-from model.converted import pen_canvas
-from model.data import PenDigit
 from model.strokes import (
     BRUSH_WIDTH, CANVAS, CURVE_STEP, MAX_POINTS, MAX_SIDE, MAX_STROKES, SPLINE_STEPS, draw_strokes, parse_strokes,
     pen_travel, smooth_path, stroke_value, strokes_ink,
 )
+import training.converted
+from training.converted import pen_canvas
+from training.data import PenDigit
 from tests.test_bad_inputs import check_message  # one rule for the messages users see
 
 LINE = [[100.0, 100.0], [300.0, 300.0]]
@@ -211,7 +211,7 @@ def test_strokes_ink_is_the_brush_on_the_app_canvas_in_zero_to_one():
 
 
 def test_training_draws_pen_digits_with_the_apps_brush(monkeypatch):
-    """Training's pen drawings (model/converted.py) go through model.strokes.draw_strokes, so
+    """Training's pen drawings (training/converted.py) go through model.strokes.draw_strokes, so
     the network learns from the ink the app makes."""
     calls = []
 
@@ -219,7 +219,7 @@ def test_training_draws_pen_digits_with_the_apps_brush(monkeypatch):
         calls.append((strokes, width, canvas))
         return draw_strokes(strokes, width, canvas)
 
-    monkeypatch.setattr(model.converted, "draw_strokes", recording_brush)
+    monkeypatch.setattr(training.converted, "draw_strokes", recording_brush)
     digit = PenDigit((np.array([[0.0, 0.0], [50.0, 10.0], [30.0, 80.0]]), np.array([[10.0, 40.0], [60.0, 40.0]])), 7, 1)
     layer = pen_canvas(digit, np.random.default_rng(0))["layers"][0]
     (strokes, width, canvas), = calls

@@ -6,13 +6,12 @@ from dataclasses import replace
 import pytest
 import torch
 
-import train
-from model import converted, sources
 from model.classifier import DigitClassifier
 from model.config import ArchitectureConfig, Augmentation, TrainingMix
 from model.corrections import CorrectionsFolder
-from model.data import augment
-from train import PRESETS
+from training import converted, loop, sources
+from training.data import augment
+from training.recipe import CORRECTION_REPEATS, PRESETS
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +25,7 @@ def test_seed_run_beats_chance_on_held_out_mnist(mnist_dir, tmp_path, monkeypatc
     seed = PRESETS["seed"]
     monkeypatch.setitem(PRESETS, "seed", replace(seed, recipe=replace(seed.recipe, mix=TrainingMix(mnist=6000))))
     out = tmp_path / "seed.safetensors"
-    config = train.train("seed", mnist_dir, epochs=2, seed=0, out=out)
+    config = loop.train("seed", mnist_dir, epochs=2, seed=0, out=out, final_test=True)
     classifier = DigitClassifier(out)
     assert classifier.config == config
     assert config.architecture == PRESETS["seed"].architecture
@@ -36,6 +35,7 @@ def test_seed_run_beats_chance_on_held_out_mnist(mnist_dir, tmp_path, monkeypatc
     # far better than the 10% of guessing.
     assert config.metrics["validation_accuracy"]["mnist"] > 0.4
     assert config.temperature == 1.0  # the tutorial's recipe is not calibrated
+    assert 0 <= config.metrics["test_accuracy"] <= 1 and 0 <= config.metrics["test_scans_accuracy"] <= 1
 
 
 def test_default_recipe_trains_on_every_source_and_calibrates(mnist_dir, tmp_path, monkeypatch):
@@ -47,15 +47,24 @@ def test_default_recipe_trains_on_every_source_and_calibrates(mnist_dir, tmp_pat
     )
     monkeypatch.setitem(PRESETS, "default", small)
     out = tmp_path / "default.safetensors"
-    config = train.train("default", mnist_dir, epochs=1, seed=0, out=out)
+    read = []  # MNIST's splits as they are read: True for training, False for test
+    for module in (loop, sources):
+        monkeypatch.setattr(module, "load_mnist", lambda data_dir, train, read_mnist=module.load_mnist: (
+            read.append(train) or read_mnist(data_dir, train)))
+    config = loop.train("default", mnist_dir, epochs=1, seed=0, out=out)
     assert DigitClassifier(out).config == config
-    assert set(config.metrics["validation_accuracy"]) == {"mnist", "mnist scans", "pen writers", "optdigits", "usps"}
+    validation = {"mnist", "mnist scans", "pen writers", "optdigits", "usps"}
+    assert set(config.metrics["validation_accuracy"]) == validation
     assert config.temperature > 0
-    validation = config.metrics["validation_accuracy"]
-    worst = max(config.metrics["ece"][source] for source in validation)
-    assert worst <= max(config.metrics["ece_uncalibrated"][source] for source in validation)
+    # Every ECE is a validation source's, on the half the temperature was not fitted on.
+    assert set(config.metrics["ece"]) == set(config.metrics["ece_uncalibrated"]) == validation
     for source, error in config.metrics["ece"].items():
         assert 0 <= error <= 1
+    # Without --final-test, MNIST's test split is never read and no test figure is written.
+    assert read and False not in read
+    assert "test_accuracy" not in config.metrics and "test_scans_accuracy" not in config.metrics
+    # The unsure threshold is this model's, chosen on the validation drawings and scribbles.
+    assert 0 < config.unsure_below < 1 and not hasattr(PRESETS["default"], "unsure_below")
 
 
 def test_corrections_saved_by_the_app_join_the_training_data(mnist_dir, mnist_sample, tmp_path, monkeypatch):
@@ -66,16 +75,16 @@ def test_corrections_saved_by_the_app_join_the_training_data(mnist_dir, mnist_sa
     seed = PRESETS["seed"]
     monkeypatch.setitem(PRESETS, "seed", replace(seed, recipe=replace(seed.recipe, mix=TrainingMix(mnist=256))))
     drawn = []  # (pool size, images drawn from it) for each source, each epoch
-    epoch_indices = train.epoch_indices
-    monkeypatch.setattr(train, "epoch_indices", lambda pool, count, generator: (
+    epoch_indices = loop.epoch_indices
+    monkeypatch.setattr(loop, "epoch_indices", lambda pool, count, generator: (
         drawn.append((pool, count)) or epoch_indices(pool, count, generator)))
-    config = train.train("seed", mnist_dir, epochs=1, seed=0, out=tmp_path / "w.safetensors", corrections=folder.folder)
-    assert config.recipe.mix.corrections == train.CORRECTION_REPEATS * 30
-    assert (30, train.CORRECTION_REPEATS * 30) in drawn
+    config = loop.train("seed", mnist_dir, epochs=1, seed=0, out=tmp_path / "w.safetensors", corrections=folder.folder)
+    assert config.recipe.mix.corrections == CORRECTION_REPEATS * 30
+    assert (30, CORRECTION_REPEATS * 30) in drawn
 
 
 def test_epoch_indices_show_each_image_once_before_any_twice():
-    indices = train.epoch_indices(5, 12, torch.Generator().manual_seed(0))
+    indices = loop.epoch_indices(5, 12, torch.Generator().manual_seed(0))
     assert len(indices) == 12
     assert sorted(indices[:5].tolist()) == sorted(indices[5:10].tolist()) == [0, 1, 2, 3, 4]
 

@@ -1,9 +1,10 @@
-"""The training-speed benchmark times train.py's own step and projects a whole run from it."""
+"""The training-speed benchmark times training/loop.py's own step and projects a whole run from it."""
 
 import torch
 
 from harness.training import WARMUP, projected_seconds, time_steps
-from train import PRESETS, steps_per_epoch
+from training.loop import steps_per_epoch
+from training.recipe import PRESETS
 
 
 def test_projection_is_epochs_times_steps_and_validation():

@@ -165,6 +165,26 @@ def test_a_config_with_an_impossible_architecture_is_refused(weights):
     refusal(weights)
 
 
+@pytest.mark.parametrize(
+    "section, field, value",
+    [(None, "temperature", 0), (None, "temperature", -1.0), (None, "temperature", "NaN"),
+     (None, "unsure_below", 1.5), (None, "unsure_below", -0.1), ("preprocess", "std", 0),
+     ("preprocess", "box_size", 0), ("preprocess", "stroke_width", -2.3), ("preprocess", "box_size", 40),
+     ("architecture", "num_layers", 0), ("architecture", "dropout", 1.0), ("architecture", "hidden_size", 1.5),
+     ("recipe", "batch_size", 0), ("recipe", "lr", float("inf"))],
+)
+def test_a_config_with_an_impossible_value_is_refused_by_name(weights, section, field, value):
+    """Caught at load: a temperature of 0, say, would otherwise give NaN probabilities."""
+    config = json.loads(config_path(weights).read_text())
+    if section:
+        config[section][field] = value
+    else:
+        config[field] = value
+    config_path(weights).write_text(json.dumps(config))
+    message = refusal(weights)
+    assert "is not a valid config" in message and f".{field} must be" in message
+
+
 @pytest.mark.parametrize("missing", ["weights", "config"])
 def test_a_missing_file_is_named(weights, missing):
     gone = weights if missing == "weights" else config_path(weights)

@@ -7,7 +7,7 @@ as they are stored, and augmentation applied to whole batches at once.
 - USPS: 16x16 gray envelope scans (torchvision's reader).
 
 The data folder holds MNIST; the other sets are in its `handwriting` folder. How these become
-the app's inputs is model/converted.py's job. Per-sample PIL transforms were the tutorial's
+the app's inputs is training/converted.py's job. Per-sample PIL transforms were the tutorial's
 bottleneck; here one batch of images is warped, distorted and thickened by a few tensor
 operations.
 """
@@ -19,22 +19,13 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torchvision.datasets import MNIST, USPS
+from torchvision.datasets import USPS
 
-from .config import Augmentation
-from .paths import HANDWRITING_DIR_NAME
+from model.config import Augmentation
 
 PENDIGITS_FILE = "pendigits-orig.tra"
+HANDWRITING_DIR_NAME = "handwriting"  # under the data folder: pen trajectories, form scans, USPS
 OPTDIGITS_FILES = {"train": "optdigits-orig.tra", "validation": "optdigits-orig.cv"}
-
-
-def load_mnist(data_dir: str, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """Returns images (N, 28, 28) as floats in [0, 1] and labels (N,).
-
-    torchvision finds the files already in `data_dir` and only downloads when they are missing.
-    """
-    dataset = MNIST(data_dir, train=train, download=True)
-    return dataset.data.float() / 255.0, dataset.targets.clone()
 
 
 def handwriting_path(data_dir: Path, name: str) -> Path:

@@ -8,7 +8,7 @@ held-out parts below, never on a test split:
 - USPS: the last 1,000 training images.
 
 Training images other than MNIST's own tensors, and every validation image but MNIST's, are
-the app's conversion of a drawing or scan (model/converted.py).
+the app's conversion of a drawing or scan (training/converted.py).
 """
 
 import hashlib
@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .config import PreprocessConfig, TrainingMix
+from model.config import PreprocessConfig, TrainingMix
+from model.mnist import load_mnist
+
 from .converted import file_digest, pen_set, scan_set
-from .data import (
-    OPTDIGITS_FILES, PENDIGITS_FILE, handwriting_path, load_mnist, load_usps, read_optdigits, read_pendigits,
-)
+from .data import OPTDIGITS_FILES, PENDIGITS_FILE, handwriting_path, load_usps, read_optdigits, read_pendigits
 
 MNIST_VALIDATION_SHARE = 12  # one image in this many
 PEN_VALIDATION_WRITERS = frozenset({26, 27, 28, 29, 30})

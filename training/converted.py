@@ -8,13 +8,16 @@ Every image here is a drawing or a scan sent through the app's own conversion
   polarity) and re-sampled to varied resolutions, as other scanners would have made them.
 
 Converting takes minutes, so each set's result is cached under CACHE_DIR, keyed by its
-source file, the conversion settings, the drawing settings and the seed.
+source file, the conversion settings, the seed, and a hash of the code that reads, draws and
+converts (DRAWING_CODE, with the drawing settings below in it): a change to any of them builds
+the set again, with no version number to remember to bump.
 """
 
 import hashlib
 import json
 import multiprocessing
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 from typing import Callable
 
@@ -22,14 +25,20 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .canvas import canvas_to_pixels
-from .config import PreprocessConfig
-from .data import PenDigit
-from .paths import CACHE_DIR
-from .strokes import CANVAS, draw_strokes
+import model.canvas
+import model.strokes
+from model.canvas import canvas_to_pixels
+from model.config import PreprocessConfig
+from model.paths import PROJECT_ROOT
+from model.strokes import CANVAS, draw_strokes
 
-# Bump when the drawing or scan variation below changes, so old caches are not reused.
-DRAWING_VERSION = 3
+from . import data
+from .data import PenDigit
+
+CACHE_DIR = PROJECT_ROOT / ".cache"  # converted training images, rebuilt when missing
+# The code whose output a cached set is: the readers, this module's drawing and its settings,
+# the brush, and the app's conversion.
+DRAWING_CODE = (data.__file__, __file__, model.strokes.__file__, model.canvas.__file__)
 
 PEN_SIZE = (0.25, 0.85)  # the drawing's longer side, as a fraction of the canvas
 PEN_WIDTH = (6.0, 45.0)  # brush diameter in canvas pixels, at most PEN_MAX_WIDTH of the drawing
@@ -113,26 +122,71 @@ def convert(inputs: Callable[[int], object], count: int, preprocess: PreprocessC
             processes: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Sends inputs(0..count-1) through the app's conversion, on `processes` worker processes.
 
-    Returns pixels (N, 28, 28) uint8 and the indices (N,) of the inputs that were read as a
-    digit: the rest were "no digit", and the caller must drop their labels with these indices.
+    `inputs` is sent to each worker once, so it must pickle (PenCanvases, ScanCopies, a list's
+    __getitem__). Returns pixels (N, 28, 28) uint8 and the indices (N,) of the inputs that were
+    read as a digit: the rest were "no digit", and the caller must drop their labels with these
+    indices.
     """
-    global _job
-    _job = (inputs, preprocess)
-    context = multiprocessing.get_context("fork")  # workers inherit `_job` without pickling it
-    with context.Pool(processes, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+    # Workers start from a fresh forkserver process, not a fork of this one: by now torch has
+    # started its own threads here, and a forked copy of a threaded process can deadlock.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # the server imports torch once; each worker forks from it
+    with context.Pool(processes, initializer=_start_worker, initargs=(inputs, preprocess)) as pool:
         results = pool.map(_convert_one, range(count), chunksize=256)
     kept = [i for i, pixels in enumerate(results) if pixels is not None]
     pixels = np.stack([results[i] for i in kept]) if kept else np.zeros((0, 28, 28), np.uint8)
     return pixels, np.array(kept, np.int64)
 
 
-_job: tuple | None = None
+_worker_job: tuple = ()  # set in each worker process by _start_worker: (inputs, preprocess)
+
+
+def _start_worker(inputs: Callable[[int], object], preprocess: PreprocessConfig) -> None:
+    global _worker_job
+    torch.set_num_threads(1)  # one conversion per process; the processes are the parallelism
+    _worker_job = (inputs, preprocess)
 
 
 def _convert_one(index: int) -> np.ndarray | None:
-    inputs, preprocess = _job
+    inputs, preprocess = _worker_job
     pixels = canvas_to_pixels(inputs(index), preprocess)
     return None if pixels is None else (pixels * 255).round().astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class PenCanvases:
+    """Input `index`: pen digit index // variants, drawn on a canvas with its own random draw."""
+
+    digits: list[PenDigit]
+    variants: int
+    seed: int
+
+    def __call__(self, index: int) -> dict:
+        return pen_canvas(self.digits[index // self.variants], np.random.default_rng([self.seed, index]))
+
+
+@dataclass(frozen=True)
+class ScanCopies:
+    """Input `index`: copy index % copies of scan index // copies; copy 0 as stored, the others
+    varied by `varied_scan`. `images` (N, H, W) uint8 hold ink as light on dark, `peak` the
+    level of full ink in them (1 in optdigits' bitmaps, 255 in 8-bit scans)."""
+
+    images: np.ndarray
+    peak: float
+    copies: int
+    seed: int
+
+    def __call__(self, index: int) -> np.ndarray:
+        ink = self.images[index // self.copies].astype(np.float32) / self.peak
+        if index % self.copies == 0:
+            return (ink * 255).round().astype(np.uint8)
+        return varied_scan(ink, np.random.default_rng([self.seed, index]))
+
+
+@cache
+def drawing_code_digest() -> str:
+    """sha256 of DRAWING_CODE's files, read once a run."""
+    return hashlib.sha256(b"".join(Path(path).read_bytes() for path in DRAWING_CODE)).hexdigest()
 
 
 def cached(name: str, key: dict, build: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -140,7 +194,7 @@ def cached(name: str, key: dict, build: Callable[[], tuple[np.ndarray, np.ndarra
 
     Returns pixels as floats in [0, 1] and labels as int64 tensors.
     """
-    digest = hashlib.sha256(json.dumps({**key, "version": DRAWING_VERSION}, sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps({**key, "code": drawing_code_digest()}, sort_keys=True).encode()).hexdigest()
     path = CACHE_DIR / f"{name}-{digest[:16]}.npz"
     if path.is_file():
         with np.load(path) as stored:
@@ -170,11 +224,7 @@ def pen_set(digits: list[PenDigit], variants: int, seed: int, preprocess: Prepro
            "variants": variants, "seed": seed, "preprocess": preprocess_key(preprocess)}
 
     def build():
-        def canvas(index: int) -> dict:
-            rng = np.random.default_rng([seed, index])
-            return pen_canvas(digits[index // variants], rng)
-
-        pixels, kept = convert(canvas, len(digits) * variants, preprocess)
+        pixels, kept = convert(PenCanvases(digits, variants, seed), len(digits) * variants, preprocess)
         labels = np.array([d.label for d in digits], np.int64).repeat(variants)
         return pixels, labels[kept]
 
@@ -190,18 +240,10 @@ def scan_set(name: str, images: np.ndarray, labels: np.ndarray, variants: int, s
     """
     key = {"source": source_digest, "count": len(images), "variants": variants, "seed": seed,
            "preprocess": preprocess_key(preprocess)}
-    ink = images.astype(np.float32) / max(float(images.max()), 1.0)
 
     def build():
         copies = max(variants, 1)
-
-        def scan(index: int) -> np.ndarray:
-            image = ink[index // copies]
-            if index % copies == 0:
-                return (image * 255).round().astype(np.uint8)
-            return varied_scan(image, np.random.default_rng([seed, index]))
-
-        pixels, kept = convert(scan, len(images) * copies, preprocess)
+        pixels, kept = convert(ScanCopies(images, max(float(images.max()), 1.0), copies, seed), len(images) * copies, preprocess)
         return pixels, labels.repeat(copies)[kept]
 
     return cached(name, key, build)
