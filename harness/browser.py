@@ -22,6 +22,18 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "i
 CANVAS_JS = "document.querySelector('#sketchpad canvas')"
 SETTLED_JS = f"{CANVAS_JS}.pad.settled()"
 ANSWER_LIMIT_MS = 15_000
+# Resolves once the page's fonts are in and the canvas has kept its place for 5 frames: a page
+# still laying itself out would move the canvas from under strokes aimed at it.
+STILL_LAYOUT_JS = f"""async () => {{
+  await document.fonts.ready;
+  let place = '', still = 0;
+  while (still < 5) {{
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const now = JSON.stringify({CANVAS_JS}.getBoundingClientRect());
+    still = now === place ? still + 1 : 0;
+    place = now;
+  }}
+}}"""
 # Chromium delivers pointer moves once a frame, 60 a second, as a mouse or a finger gives them:
 # a hand drawing a digit in about a second moves this many canvas pixels between two.
 HAND_STEP = 16.0
@@ -36,6 +48,7 @@ def open_app(browser: Browser, url: str, device: dict = DESKTOP) -> Page:
     page = browser.new_page(**device)
     page.goto(url)
     page.wait_for_function(f"{CANVAS_JS} && {CANVAS_JS}.pad !== undefined")
+    page.evaluate(STILL_LAYOUT_JS)
     return page
 
 
