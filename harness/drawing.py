@@ -163,6 +163,84 @@ def rounded(value: dict) -> dict:
     return value | {"strokes": [[[round(x, 1), round(y, 1)] for x, y in stroke] for stroke in value["strokes"]]}
 
 
+
+# ---- Digits composed into numbers ----
+
+WIDE_CANVAS = (3 * CANVAS, CANVAS)  # the page's canvas on a desktop: room for six digits
+PER_ROW = 3  # digits in a row of the phone's square canvas: two rows of three
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number written with real digits' strokes: `value` the stroke value, `labels` its
+    digits in reading order, `digit_of_stroke` which of them each of the value's strokes is."""
+
+    value: dict
+    labels: list[int]
+    digit_of_stroke: list[int]
+
+    @property
+    def text(self) -> str:
+        return "".join(map(str, self.labels))
+
+
+def compose_number(digits: list[tuple[int, list[np.ndarray]]], rng: np.random.Generator,
+                   canvas: tuple[int, int] = WIDE_CANVAS) -> Number:
+    """Pen digits, [(label, strokes)] with strokes of (x, y) points in any units (y down), written
+    as one number on a `canvas` (width, height) as people write: each number at its own size,
+    slant and spacing, each digit a little larger or smaller and leaning a little more or less,
+    and a baseline that wanders. A square canvas takes rows of PER_ROW digits, as on a phone."""
+    width, height = canvas
+    rows = 1 if width > height else math.ceil(len(digits) / PER_ROW)
+    row_height = height / rows
+    size = rng.uniform(0.45, 0.75) * row_height  # a digit's height
+    slant = rng.uniform(-0.15, 0.35)  # x moves right by this much per unit up
+    gap = rng.uniform(0.08, 0.4) * size  # paper between two digits' extents
+    placed_rows, offset = [], 0.0
+    for row in range(rows):
+        row_digits = digits[row * PER_ROW: (row + 1) * PER_ROW] if rows > 1 else digits
+        x, baseline, row_strokes = 0.0, 0.0, []
+        for label, strokes in row_digits:
+            points = np.concatenate(strokes)
+            low, high = points.min(0), points.max(0)
+            scale = size * rng.uniform(0.85, 1.15) / max(float(high[1] - low[1]), 1e-6)
+            scale = min(scale, 1.3 * size / max(float(high[0] - low[0]), 1e-6))  # not too wide
+            lean = slant + rng.uniform(-0.08, 0.08)
+            tall = float(high[1] - low[1]) * scale
+            shaped = []
+            for stroke in strokes:
+                point = (stroke - low) * scale
+                point[:, 0] += lean * (tall - point[:, 1])  # the higher, the further right
+                shaped.append(point)
+            left = min(float(p[:, 0].min()) for p in shaped)
+            bottom = max(float(p[:, 1].max()) for p in shaped)
+            shift = np.array([x - left, baseline - bottom])
+            shaped = [p + shift for p in shaped]
+            row_strokes.append((label, shaped))
+            x = max(float(p[:, 0].max()) for p in shaped) + gap * rng.uniform(0.7, 1.3)
+            baseline += rng.normal(0, 0.06 * size)
+        placed_rows.append((offset, row_strokes))
+        offset += row_height
+    # Fit each row to the canvas's width, and centre it in its band.
+    strokes, labels, digit_of_stroke = [], [], []
+    for top, row_strokes in placed_rows:
+        points = np.concatenate([p for _, shaped in row_strokes for p in shaped])
+        low, high = points.min(0), points.max(0)
+        fit = min(1.0, 0.94 * width / float(high[0] - low[0]), 0.9 * row_height / float(high[1] - low[1]))
+        centre = (low + high) / 2
+        for label, shaped in row_strokes:
+            labels.append(label)
+            for p in shaped:
+                strokes.append((p - centre) * fit + [width / 2, top + row_height / 2])
+                digit_of_stroke.append(len(labels) - 1)
+    return Number(stroke_value(strokes, width, height), labels, digit_of_stroke)
+
+
+def value_strokes(value: dict) -> list[np.ndarray]:
+    """A stroke value's strokes as (K, 2) arrays, in its own pixels."""
+    return [np.array(stroke, np.float64) for stroke in value["strokes"]]
+
+
 # ---- Stroke values the page never sends ----
 
 _LINE = {"width": CANVAS, "height": CANVAS, "strokes": [[[100, 100], [300, 300]]]}  # a fine value to spoil
