@@ -236,6 +236,25 @@ def compose_number(digits: list[tuple[int, list[np.ndarray]]], rng: np.random.Ge
     return Number(stroke_value(strokes, width, height), labels, digit_of_stroke)
 
 
+TABLE_PITCH = 0.45  # of the canvas's height: one table digit's cell in a number
+
+
+def table_number(text: str, canvas: tuple[int, int] = WIDE_CANVAS) -> dict:
+    """The digits of `text` drawn with `STROKES`, side by side, as the stroke value the page's
+    canvas sends; on a square canvas, rows of PER_ROW digits at half the size."""
+    width, height = canvas
+    rows = 1 if width > height else math.ceil(len(text) / PER_ROW)
+    size = height / rows  # a table digit's square, in canvas pixels
+    per_row = len(text) if rows == 1 else PER_ROW
+    strokes = []
+    for i, digit in enumerate(text):
+        row, column = divmod(i, per_row)
+        centre = (width - per_row * TABLE_PITCH * size) / 2 + (column + 0.5) * TABLE_PITCH * size
+        for stroke in table_strokes(int(digit), int(size)):  # each drawn centred on its square
+            strokes.append(stroke + [centre - size / 2, row * size])
+    return stroke_value(strokes, width, height)
+
+
 def value_strokes(value: dict) -> list[np.ndarray]:
     """A stroke value's strokes as (K, 2) arrays, in its own pixels."""
     return [np.array(stroke, np.float64) for stroke in value["strokes"]]

@@ -15,7 +15,7 @@ import pytest
 import torch
 from PIL import Image
 
-from harness.drawing import EXAMPLES, EXAMPLES_DIR, as_layers, render_strokes, table_value
+from harness.drawing import EXAMPLES, EXAMPLES_DIR, as_layers, render_strokes, table_number, table_value
 from harness.server import WEIGHTS, CanvasReads, serve_app
 from model.canvas import NoDigit
 from model.classifier import DigitClassifier
@@ -191,7 +191,8 @@ def test_predict_takes_a_stroke_value_or_an_image(views, tmp_path):
     Image.fromarray(render_strokes(5)).save(path)
     result = views.predict(image=Image.open(path))  # as Gradio hands over an upload
     assert result["label"] == 5 and len(result["probabilities"]) == 10 and result["reason"] is None
-    assert views.predict(None) == {"label": None, "probabilities": None, "unsure": False, "reason": "blank"}
+    assert views.predict(None) == {"label": None, "probabilities": None, "unsure": False, "reason": "blank",
+                                   "digits": [], "number": None}
     assert views.predict(NOTHING) == views.predict(None)
     # Strokes are only strokes: a path where they go is not opened, even when it is an image.
     refused = views.predict(str(path))
@@ -212,10 +213,14 @@ def test_the_api_answers_through_gradio_client(app_url, tmp_path):
     by_strokes = client.predict(strokes=table_value(7), api_name="/predict")
     by_example = client.predict(strokes=example(EXAMPLES[0]), image=None, api_name="/predict")
     empty = client.predict(api_name="/predict")
+    by_number = client.predict(strokes=table_number("4096"), api_name="/predict")
+    assert by_number["number"] == "4096" and [d["label"] for d in by_number["digits"]] == [4, 0, 9, 6]
+    assert by_strokes["number"] == "7" and by_strokes["digits"] == [{k: by_strokes[k] for k in by_strokes["digits"][0]}]
     assert by_image["label"] == 7 and sum(by_image["probabilities"]) == pytest.approx(1.0, abs=1e-3)
     assert by_strokes["label"] == 7 and sum(by_strokes["probabilities"]) == pytest.approx(1.0, abs=1e-3)
     assert by_example["label"] == EXAMPLES[0]
-    assert empty == {"label": None, "probabilities": None, "unsure": False, "reason": "blank"}
+    assert empty == {"label": None, "probabilities": None, "unsure": False, "reason": "blank",
+                     "digits": [], "number": None}
     assert client.predict(strokes=NOTHING, api_name="/predict") == empty
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from model.canvas import NoDigit
-from model.classifier import DigitClassifier, Prediction, no_digit
+from model.classifier import DigitClassifier, NumberReading, Prediction, no_digit
 
 from .evidence_chart import EvidenceChartPainter
 from .heatmap import HiddenStatePainter
@@ -110,8 +110,15 @@ class Views:
             baseline=baseline,
         )
 
+    def read_number(self, strokes) -> NumberReading:
+        """A drawing's strokes -> the number they write (`DigitClassifier.read_number`); anything
+        that is not a stroke value gets "no digit", unreadable, as in `read`."""
+        if strokes is not None and not (isinstance(strokes, dict) and "strokes" in strokes):
+            return NumberReading(no_digit(NoDigit.UNREADABLE, NOT_STROKES), [])
+        return self.classifier.read_number(strokes)
+
     def predict(self, strokes=None, image=None) -> dict:
         """The /predict endpoint: a drawing's strokes, or an image that Gradio decoded -> the
-        prediction's JSON (`Prediction.to_json`)."""
-        prediction = self.classifier.predict(image) if image is not None else self.read(strokes)
-        return prediction.to_json()
+        prediction's JSON (`NumberReading.to_json`: today's answer, `digits` and `number`)."""
+        reading = self.classifier.read_number(image) if image is not None else self.read_number(strokes)
+        return reading.to_json()
