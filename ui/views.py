@@ -18,7 +18,7 @@ from model.classifier import DigitClassifier, NumberReading, Prediction, no_digi
 
 from .evidence_chart import EvidenceChartPainter
 from .heatmap import HiddenStatePainter
-from .texts import baseline_text, status
+from .texts import baseline_text, number_status, probability_text, status
 
 # The page and the API send a drawing's strokes. Anything else the classifier would read too (a
 # path, image layers naming paths) could make the server open its own files: it is refused.
@@ -67,6 +67,26 @@ def answer_json(prediction: Prediction) -> dict:
             "seen": seen_image(prediction.pixels)}
 
 
+def digit_json(prediction: Prediction) -> dict:
+    """One digit of a number, as the page shows it under the number: {"digit", "probability",
+    "unsure", "bars", "seen"}."""
+    top = float(prediction.probabilities[prediction.label])
+    return {"digit": prediction.label, "probability": probability_text(top), "unsure": prediction.unsure,
+            "bars": probability_bars(prediction.probabilities), "seen": seen_image(prediction.pixels)}
+
+
+def number_json(reading: NumberReading) -> dict:
+    """The answer the page shows for a drawing read as a number: `answer_json`'s {"status",
+    "bars", "seen"} and {"number", "digits"} (`digit_json` each). A drawing of one digit shows as
+    it always has; for several, the status says the number, and the bars and the image are its
+    first digit's until another is chosen."""
+    answer = answer_json(reading.whole)
+    digits = [digit_json(d) for d in reading.digits if d.label is not None]
+    if len(reading.digits) > 1 and reading.number is not None:
+        answer = {"status": number_status(reading), "bars": digits[0]["bars"], "seen": digits[0]["seen"]}
+    return answer | {"number": reading.number if len(digits) > 1 else None, "digits": digits if len(digits) > 1 else []}
+
+
 class Views:
     """The classifiers and the painters behind the app; one instance serves all users."""
 
@@ -89,9 +109,9 @@ class Views:
         return (classifier or self.classifier).predict(strokes, with_explanation=with_explanation)
 
     def answer(self, strokes) -> dict:
-        """A drawing's strokes -> the answer's JSON for the page (`answer_json`). No digit, or
+        """A drawing's strokes -> the answer's JSON for the page (`number_json`). No digit, or
         unreadable input, gets a status that says why, not an error."""
-        return answer_json(self.read(strokes))
+        return number_json(self.read_number(strokes))
 
     def details(self, strokes, show_hidden: bool = False, layer: int | None = None, compare: bool = False) -> Details:
         """show_hidden: the heatmap of `layer` (the last by default) and the evidence chart;
