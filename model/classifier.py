@@ -10,7 +10,7 @@ import torch
 from .canvas import InvalidImage, NoDigit, find_digit, frame_digit, ink_map, normalize, read_json
 from .explain import Explanation, explain
 from .segment import split_image, stroke_groups
-from .strokes import BRUSH_WIDTH, draw_strokes, parse_strokes
+from .strokes import BRUSH_WIDTH, CANVAS, draw_strokes, parse_strokes
 from .weights import DEFAULT_WEIGHTS, load_model
 
 
@@ -71,6 +71,10 @@ class DigitClassifier:
             return no_digit(NoDigit.UNREADABLE, str(invalid))
         if isinstance(pixels, NoDigit):
             return no_digit(pixels)
+        return self.predict_pixels(pixels, with_explanation)
+
+    def predict_pixels(self, pixels: np.ndarray, with_explanation: bool = False) -> Prediction:
+        """(28, 28) ink in [0, 1], as `find_digit` frames it -> the prediction for it."""
         inputs = normalize(torch.from_numpy(pixels), self.config.preprocess)[None]  # (1, 28, 28)
         with torch.inference_mode():
             logits, states = self.network.forward_with_states(inputs)
@@ -95,12 +99,12 @@ class DigitClassifier:
         if whole.reason in (NoDigit.UNREADABLE, NoDigit.BLANK):
             return NumberReading(whole, [])
         try:
-            inks = digit_inks(image, self.config.preprocess.ink_threshold)
+            inks = digit_inks(image, self.config.preprocess.ink_threshold, self.config.preprocess.min_extent)
         except InvalidImage as invalid:  # predict has read it already: not expected
             return NumberReading(no_digit(NoDigit.UNREADABLE, str(invalid)), [])
-        if len(inks) <= 1:
+        if len(inks) <= 1 and (not inks or inks[0] is None):  # one digit, drawn as `predict` draws it
             return NumberReading(whole, [whole] if whole.label is not None else [])
-        found = [frame_digit(ink, self.config.preprocess) for ink in inks]
+        found = [ink if isinstance(ink, NoDigit) else frame_digit(ink, self.config.preprocess) for ink in inks]
         framed = [f for f in found if not isinstance(f, NoDigit)]
         readings = iter(self._read_batch(framed) if framed else [])
         return NumberReading(whole, [no_digit(f) if isinstance(f, NoDigit) else next(readings) for f in found])
@@ -121,8 +125,9 @@ class DigitClassifier:
 GROUP_SIDE = 160  # a digit of a number is drawn at most this many pixels high or wide
 
 
-def digit_inks(image, ink_threshold: float) -> list[np.ndarray]:
-    """A drawing -> one ink image per digit, in reading order. A stroke value's groups of strokes
+def digit_inks(image, ink_threshold: float, min_extent: float) -> list[np.ndarray | NoDigit | None]:
+    """A drawing -> one ink image per digit, in reading order; [None] for a drawing of one digit
+    that `predict` draws as this would (on a square canvas), NoDigit.TOO_SMALL for a speck. A stroke value's groups of strokes
     are each drawn alone at the scale that makes the drawing's shorter side CANVAS, so the brush
     is as wide beside each digit as beside a digit drawn alone on the page's square canvas, on a
     canvas just larger than the group (the conversion crops to the ink anyway); an image is
@@ -132,9 +137,9 @@ def digit_inks(image, ink_threshold: float) -> list[np.ndarray]:
     if isinstance(image, dict) and "strokes" in image:
         strokes = parse_strokes(image)  # the longer side scaled to CANVAS
         groups = stroke_groups(strokes)
-        if len(groups) <= 1:
-            return [None] * len(groups)
         width, height = (float(image[key]) for key in ("width", "height"))
+        if len(groups) <= 1 and width == height:  # `predict` draws it just so
+            return [None] * len(groups)
         scale = max(width, height) / min(width, height)  # the shorter side to CANVAS
         inks = []
         for group in groups:
@@ -142,6 +147,9 @@ def digit_inks(image, ink_threshold: float) -> list[np.ndarray]:
             low = np.min([p.min(0) for p in points], axis=0)
             side = float((np.max([p.max(0) for p in points], axis=0) - low).max()) + BRUSH_WIDTH
             # Drawn smaller, brush and all, when large: the conversion reduces it to 20 pixels.
+            if side < min_extent * CANVAS:  # as `frame_digit` judges a digit drawn alone
+                inks.append(NoDigit.TOO_SMALL)
+                continue
             fit = min(1.0, GROUP_SIDE / side)
             margin = BRUSH_WIDTH * fit
             ink = draw_strokes([(p - low) * fit + margin for p in points], BRUSH_WIDTH * fit,
@@ -149,4 +157,5 @@ def digit_inks(image, ink_threshold: float) -> list[np.ndarray]:
             inks.append(ink.astype(np.float32) / 255.0)
         return inks
     ink = ink_map(image)
-    return [] if ink is None else split_image(ink, ink_threshold)
+    inks = [] if ink is None else split_image(ink, ink_threshold)
+    return [None] if len(inks) == 1 else inks  # one digit: `predict` reads it

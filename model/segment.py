@@ -139,11 +139,16 @@ def touching_strokes(strokes: list[np.ndarray], boxes: np.ndarray, row: list[int
     return pairs
 
 
+DENSE_POINTS = 400  # at most about this many points along one stroke, however fine `reach` is
+
+
 def _dense(stroke: np.ndarray, step: float) -> np.ndarray:
-    """(K, 2) points -> the polyline through them with points at most `step` apart."""
+    """(K, 2) points -> the polyline through them with points at most `step` apart, or
+    DENSE_POINTS along it for a long stroke (a flat drawing has a tiny `step`)."""
     if len(stroke) < 2:
         return stroke
     lengths = np.linalg.norm(np.diff(stroke, axis=0), axis=1)
+    step = max(step, float(lengths.sum()) / DENSE_POINTS, 1e-9)
     counts = np.maximum(1, np.ceil(lengths / step)).astype(np.int64)
     t = np.concatenate([np.arange(c) / c for c in counts])[:, None]
     start = np.repeat(stroke[:-1], counts, axis=0)

@@ -84,7 +84,7 @@ def test_a_drawn_digit_gets_its_label_and_its_probability_bars(views, digit):
 def test_nothing_drawn_shows_a_prompt_and_no_probabilities(views, value):
     answer = views.answer(value)
     assert answer == {"status": {"kind": "prompt", "text": DRAW_PROMPT, "digit": None, "probability": None, "note": ""},
-                      "bars": [], "seen": None}
+                      "bars": [], "seen": None, "number": None, "digits": []}
 
 
 def test_an_empty_canvas_shows_no_details_either(views):
@@ -238,7 +238,7 @@ def test_the_canvas_reads_a_drawing_as_the_answer_shows_it(app_url, views):
     assert timing["start"] <= timing["end"]
     assert answer == views.answer(drawing)
     assert answer["status"]["digit"] == 2
-    assert {key: blank[key] for key in ("status", "bars", "seen")} == views.answer(None) and blank["seq"] == 0
+    assert {key: blank[key] for key in views.answer(None)} == views.answer(None) and blank["seq"] == 0
 
 
 def test_the_api_and_the_command_line_answer_alike(app_url, tmp_path):
@@ -323,3 +323,16 @@ def test_corrections_are_offered_only_with_a_folder_for_them(tmp_path):
     assert not list(tmp_path.iterdir())
     assert len(correction_buttons(app.build_demo(WEIGHTS, tmp_path / "corrections"))) == 10
     assert (tmp_path / "corrections" / "image").is_dir() and (tmp_path / "corrections" / "strokes").is_dir()
+
+
+def test_the_details_follow_the_chosen_digit_of_a_number(views):
+    number = table_number("4096")
+    first = views.details(number, show_hidden=True)
+    third = views.details(number | {"digit": 2}, show_hidden=True)
+    assert not np.array_equal(first.evidence, third.evidence)
+    assert np.array_equal(first.evidence, views.details(number | {"digit": 0}, show_hidden=True).evidence)
+    assert np.array_equal(first.evidence, views.details(number | {"digit": "2"}, show_hidden=True).evidence)  # not a digit
+    answer = views.answer(number)
+    assert answer["status"]["text"] == "It's 4096" and [d["digit"] for d in answer["digits"]] == [4, 0, 9, 6]
+    assert answer["bars"] == answer["digits"][0]["bars"] and answer["seen"] == answer["digits"][0]["seen"]
+    assert views.answer(table_value(7))["digits"] == [] and views.answer(table_value(7))["number"] is None

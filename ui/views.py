@@ -80,11 +80,20 @@ def number_json(reading: NumberReading) -> dict:
     "bars", "seen"} and {"number", "digits"} (`digit_json` each). A drawing of one digit shows as
     it always has; for several, the status says the number, and the bars and the image are its
     first digit's until another is chosen."""
-    answer = answer_json(reading.whole)
+    # One digit on the wide canvas is read at the page's scale, which `whole` is not.
+    answer = answer_json(reading.digits[0] if len(reading.digits) == 1 else reading.whole)
     digits = [digit_json(d) for d in reading.digits if d.label is not None]
     if len(reading.digits) > 1 and reading.number is not None:
         answer = {"status": number_status(reading), "bars": digits[0]["bars"], "seen": digits[0]["seen"]}
     return answer | {"number": reading.number if len(digits) > 1 else None, "digits": digits if len(digits) > 1 else []}
+
+
+def chosen_digit(strokes) -> int:
+    """The digit of a number that the page's details follow: the value's `digit`, chosen by a
+    click on its small image, or the first."""
+    digit = strokes.get("digit") if isinstance(strokes, dict) else None
+    valid = isinstance(digit, int) and not isinstance(digit, bool) and 0 <= digit < 100
+    return digit if valid else 0
 
 
 class Views:
@@ -114,12 +123,18 @@ class Views:
         return number_json(self.read_number(strokes))
 
     def details(self, strokes, show_hidden: bool = False, layer: int | None = None, compare: bool = False) -> Details:
-        """show_hidden: the heatmap of `layer` (the last by default) and the evidence chart;
+        """show_hidden: the heatmap of `layer` (the last by default) and the evidence chart, for
+        the digit of a number that the value's `digit` names (the first by default);
         compare: the tutorial model's answer."""
         baseline = baseline_text(self.read(strokes, classifier=self.baseline)) if compare and self.baseline else ""
         if not show_hidden:
             return Details(None, None, baseline)
         prediction = self.read(strokes, with_explanation=True)
+        if prediction.label is not None:
+            reading = self.read_number(strokes)
+            if len(reading.digits) > 1 or reading.digits[0] is not reading.whole:  # a number, or a wide canvas
+                chosen = reading.digits[min(chosen_digit(strokes), len(reading.digits) - 1)]
+                prediction = chosen if chosen.label is None else self.classifier.predict_pixels(chosen.pixels, True)
         if prediction.label is None:
             return Details(None, None, baseline)
         explanation = prediction.explanation
