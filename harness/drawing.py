@@ -8,6 +8,9 @@ Every drawing here is inked by the app's own round brush, `model.strokes.draw_st
 - `PEN_DIGITS`: real people's pen digits (UCI pendigits), placed on the app's canvas, for the
   browser tests and benchmarks to replay; `python -m harness.drawing` rewrites them and the
   app's examples from the data folder.
+- `compose_number`: pen digits written as one number, as people write (sizes, spacings and
+  slants that vary, a wandering baseline), on the desktop's wide canvas or the phone's square
+  one; `table_number` writes `STROKES` digits side by side.
 - `MALFORMED_STROKES`: values a stranger could send in place of a stroke value, each of which
   must be refused with a message.
 - `draw_digit`: an MNIST digit re-drawn as a person would draw it. A 28x28 MNIST digit is a

@@ -24,6 +24,9 @@ def save_correction(read: Callable[[object], Prediction], folder: CorrectionsFol
         # In the page's own units, the canvas CANVAS high: a wide canvas keeps its width.
         width, height = float(value["width"]), float(value["height"])
         scale = max(width, height) / height
-        strokes = stroke_value([np.round(s * scale, 3) for s in parse_strokes(value)], CANVAS * width / height, CANVAS)
+        strokes = parse_strokes(value)
+        if scale != 1:  # back from the longer side's CANVAS, to the nearest thousandth as the page sent it
+            strokes = [np.round(stroke * scale, 3) for stroke in strokes]
+        strokes = stroke_value(strokes, CANVAS * width / height, CANVAS)
     folder.save(prediction.pixels, digit, prediction.label, strokes)
     return f"Thank you: saved as a {digit}."
