@@ -162,7 +162,10 @@ function whileDrawing() {  // at most every SEND_EVERY_MS while the pen moves
 }
 
 function request() {  // sends the drawing unless a request is in flight; then it waits behind it
-  if (asked === seq || !strokes.length) return;
+  if (asked === seq || !strokes.length) {
+    waiting = false;  // nothing new to send (a Clear came while a request was in flight)
+    return;
+  }
   if (inFlight) {
     waiting = true;
     return;
