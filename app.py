@@ -85,8 +85,8 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
     with blocks as demo:
         gr.Markdown(
             "# Draw a digit\n"
-            "Draw one digit, 0 to 9, anywhere on the canvas. A bidirectional LSTM reads it row by "
-            "row and answers as you draw.", elem_id="intro",
+            "Draw one digit, 0 to 9, anywhere on the canvas, or a number of up to six digits, left to "
+            "right. A bidirectional LSTM reads each digit row by row and answers as you draw.", elem_id="intro",
         )
         with gr.Row(elem_id="main"):
             with gr.Column(scale=3, elem_id="drawing-column"):

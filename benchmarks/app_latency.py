@@ -2,7 +2,8 @@
 
 1. The canvas's answer (`Views.answer`, what the page shows as you draw) for drawings as the
    page sends them, stroke values on the 560x560 canvas: one drawing, and each of the ten
-   digits in turn; and the details below it (`Views.details`: heatmap and evidence chart).
+   digits in turn, and a 6-digit number on the desktop's 1680x560 canvas; and the details
+   below it (`Views.details`: heatmap and evidence chart).
 2. Over HTTP: the canvas's server function `read`, as the page calls it, and /predict through
    gradio_client with the same stroke values, interleaved with an empty endpoint that takes
    the same inputs and returns at once, so Gradio's own round trip is measured in the same run.
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from harness.drawing import STROKES, table_value
+from harness.drawing import STROKES, table_number, table_value
 from harness.server import CanvasReads
 from model.classifier import DigitClassifier
 from model.weights import DEFAULT_WEIGHTS
@@ -101,6 +102,7 @@ def main() -> None:
         "threads": args.threads,
         "answer_single_drawing": time_calls(views.answer, strokes[7:8], args.calls),
         "answer_strokes": time_calls(views.answer, strokes, args.calls),
+        "answer_six_digits": time_calls(views.answer, [table_number("408163")], args.calls),
         "details": time_calls(lambda value: views.details(value, show_hidden=True), strokes, args.calls),
     }
     if args.http_calls:
@@ -112,6 +114,7 @@ def main() -> None:
     print(f"{'':40}{'p50 ms':>8}{'p95 ms':>8}{'calls':>7}")
     rows = [("answer, one drawing (strokes, 560x560)", results["answer_single_drawing"]),
             ("answer, ten digits (strokes, 560x560)", results["answer_strokes"]),
+            ("answer, a 6-digit number (1680x560)", results["answer_six_digits"]),
             ("details: heatmap and evidence chart", results["details"])]
     if "http" in results:
         rows += [("HTTP canvas read (server function)", results["http"]["read"]),
@@ -119,6 +122,8 @@ def main() -> None:
                  ("HTTP empty endpoint, same strokes", results["http"]["empty"])]
     for name, row in rows:
         print(f"{name:40}{row['p50_ms']:8.1f}{row['p95_ms']:8.1f}{row['calls']:7d}")
+    ratio = results["answer_six_digits"]["p50_ms"] / results["answer_single_drawing"]["p50_ms"]
+    print(f"a 6-digit number p50 / one drawing p50: {ratio:.2f}")
     if "http" in results:
         print(f"/predict p50 / empty p50: {results['http']['ratio_p50']:.2f}")
 

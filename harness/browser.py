@@ -2,8 +2,9 @@
 benchmarks share these.
 
 Chromium is Debian's (`make chromium`), never a Playwright download. Drawings are stroke
-values (model/strokes.py, on the app's 560-pixel canvas) drawn with the mouse or, on a touch
-screen, with one finger, through the page's own pointer events.
+values (model/strokes.py, on the app's canvas, 560 pixels high) drawn with the mouse or, on a
+touch screen, with one finger, through the page's own pointer events. A value narrower than the
+page's canvas (a digit on the 560x560 square, on the desktop's wide canvas) is drawn in its middle.
 """
 
 import shutil
@@ -59,8 +60,14 @@ def canvas_box(page: Page) -> dict:
 
 def pen_path(value: dict, spacing: float = HAND_STEP) -> list[np.ndarray]:
     """A stroke value's strokes as a hand moves along them: points `spacing` canvas pixels
-    apart on the brush's own curve through the stroke's points."""
-    return [resample(smooth_path(stroke), spacing) for stroke in parse_strokes(value)]
+    apart on the brush's own curve through the stroke's points, the value's height CANVAS."""
+    scale = CANVAS / value["height"]
+    return [resample(smooth_path(np.asarray(stroke, np.float64) * scale), spacing) for stroke in value["strokes"]]
+
+
+def value_width(value: dict) -> float:
+    """A stroke value's width in canvas pixels, its height CANVAS."""
+    return value["width"] * CANVAS / value["height"]
 
 
 def curve_length(value: dict) -> float:
@@ -78,16 +85,18 @@ def resample(path: np.ndarray, spacing: float) -> np.ndarray:
     return np.stack([np.interp(distances, along, path[:, axis]) for axis in (0, 1)], axis=1)
 
 
-def on_page(page: Page, strokes: list[np.ndarray]) -> list[list[tuple[float, float]]]:
-    """Strokes in canvas pixels -> in page coordinates."""
+def on_page(page: Page, strokes: list[np.ndarray], width: float = CANVAS) -> list[list[tuple[float, float]]]:
+    """Strokes in canvas pixels of a drawing `width` wide -> in page coordinates, the drawing in
+    the middle of the canvas."""
     box = canvas_box(page)
-    return [[(box["x"] + x / CANVAS * box["width"], box["y"] + y / CANVAS * box["height"]) for x, y in stroke]
-            for stroke in strokes]
+    scale = box["height"] / CANVAS  # CSS pixels per canvas pixel
+    left = box["x"] + (box["width"] - width * scale) / 2
+    return [[(left + x * scale, box["y"] + y * scale) for x, y in stroke] for stroke in strokes]
 
 
 def draw(page: Page, value: dict, spacing: float = HAND_STEP) -> None:
     """Draws a stroke value with the mouse, moving `spacing` canvas pixels a frame along its curve."""
-    for points in on_page(page, pen_path(value, spacing)):
+    for points in on_page(page, pen_path(value, spacing), value_width(value)):
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:
@@ -105,7 +114,7 @@ def draw_by_touch(page: Page, value: dict, while_drawing=None) -> None:
     def touch(kind: str, points: list) -> None:
         session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y} for x, y in points]})
 
-    for path in on_page(page, pen_path(value)):
+    for path in on_page(page, pen_path(value), value_width(value)):
         touch("touchStart", [path[0]])
         for i, point in enumerate(path[1:]):
             touch("touchMove", [point])

@@ -8,6 +8,9 @@ Every drawing here is inked by the app's own round brush, `model.strokes.draw_st
 - `PEN_DIGITS`: real people's pen digits (UCI pendigits), placed on the app's canvas, for the
   browser tests and benchmarks to replay; `python -m harness.drawing` rewrites them and the
   app's examples from the data folder.
+- `compose_number`: pen digits written as one number, as people write (sizes, spacings and
+  slants that vary, a wandering baseline), on the desktop's wide canvas or the phone's square
+  one; `table_number` writes `STROKES` digits side by side.
 - `MALFORMED_STROKES`: values a stranger could send in place of a stroke value, each of which
   must be refused with a message.
 - `draw_digit`: an MNIST digit re-drawn as a person would draw it. A 28x28 MNIST digit is a
@@ -151,6 +154,103 @@ def write_pen_digits(data_dir: Path = DATA_DIR) -> None:
 def rounded(value: dict) -> dict:
     """A stroke value with its points to 0.1 pixel: a tenth of the file, the same drawing."""
     return value | {"strokes": [[[round(x, 1), round(y, 1)] for x, y in stroke] for stroke in value["strokes"]]}
+
+
+
+# ---- Digits composed into numbers ----
+
+WIDE_CANVAS = (3 * CANVAS, CANVAS)  # the page's canvas on a desktop: room for six digits
+PER_ROW = 3  # digits in a row of the phone's square canvas: two rows of three
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number written with real digits' strokes: `value` the stroke value, `labels` its
+    digits in reading order, `digit_of_stroke` which of them each of the value's strokes is."""
+
+    value: dict
+    labels: list[int]
+    digit_of_stroke: list[int]
+
+    @property
+    def text(self) -> str:
+        return "".join(map(str, self.labels))
+
+
+def compose_number(digits: list[tuple[int, list[np.ndarray]]], rng: np.random.Generator,
+                   canvas: tuple[int, int] = WIDE_CANVAS) -> Number:
+    """Pen digits, [(label, strokes)] with strokes of (x, y) points in any units (y down), written
+    as one number on a `canvas` (width, height) as people write: each number at its own size,
+    slant and spacing, each digit a little larger or smaller and leaning a little more or less,
+    and a baseline that wanders. A square canvas takes rows of PER_ROW digits, as on a phone."""
+    width, height = canvas
+    rows = 1 if width > height else math.ceil(len(digits) / PER_ROW)
+    row_height = height / rows
+    size = rng.uniform(0.45, 0.75) * row_height  # a digit's height
+    slant = rng.uniform(-0.15, 0.35)  # x moves right by this much per unit up
+    gap = rng.uniform(0.08, 0.4) * size  # paper between two digits' extents
+    placed_rows, offset = [], 0.0
+    for row in range(rows):
+        row_digits = digits[row * PER_ROW: (row + 1) * PER_ROW] if rows > 1 else digits
+        x, baseline, row_strokes = 0.0, 0.0, []
+        for label, strokes in row_digits:
+            points = np.concatenate(strokes)
+            low, high = points.min(0), points.max(0)
+            scale = size * rng.uniform(0.85, 1.15) / max(float(high[1] - low[1]), 1e-6)
+            scale = min(scale, 1.3 * size / max(float(high[0] - low[0]), 1e-6))  # not too wide
+            lean = slant + rng.uniform(-0.08, 0.08)
+            tall = float(high[1] - low[1]) * scale
+            shaped = []
+            for stroke in strokes:
+                point = (stroke - low) * scale
+                point[:, 0] += lean * (tall - point[:, 1])  # the higher, the further right
+                shaped.append(point)
+            left = min(float(p[:, 0].min()) for p in shaped)
+            bottom = max(float(p[:, 1].max()) for p in shaped)
+            shift = np.array([x - left, baseline - bottom])
+            shaped = [p + shift for p in shaped]
+            row_strokes.append((label, shaped))
+            x = max(float(p[:, 0].max()) for p in shaped) + gap * rng.uniform(0.7, 1.3)
+            baseline += rng.normal(0, 0.06 * size)
+        placed_rows.append((offset, row_strokes))
+        offset += row_height
+    # Fit each row to the canvas's width, and centre it in its band.
+    strokes, labels, digit_of_stroke = [], [], []
+    for top, row_strokes in placed_rows:
+        points = np.concatenate([p for _, shaped in row_strokes for p in shaped])
+        low, high = points.min(0), points.max(0)
+        fit = min(1.0, 0.94 * width / float(high[0] - low[0]), 0.9 * row_height / float(high[1] - low[1]))
+        centre = (low + high) / 2
+        for label, shaped in row_strokes:
+            labels.append(label)
+            for p in shaped:
+                strokes.append((p - centre) * fit + [width / 2, top + row_height / 2])
+                digit_of_stroke.append(len(labels) - 1)
+    return Number(stroke_value(strokes, width, height), labels, digit_of_stroke)
+
+
+TABLE_PITCH = 0.45  # of the canvas's height: one table digit's cell in a number
+
+
+def table_number(text: str, canvas: tuple[int, int] = WIDE_CANVAS) -> dict:
+    """The digits of `text` drawn with `STROKES`, side by side, as the stroke value the page's
+    canvas sends; on a square canvas, rows of PER_ROW digits at half the size."""
+    width, height = canvas
+    rows = 1 if width > height else math.ceil(len(text) / PER_ROW)
+    size = height / rows  # a table digit's square, in canvas pixels
+    per_row = len(text) if rows == 1 else PER_ROW
+    strokes = []
+    for i, digit in enumerate(text):
+        row, column = divmod(i, per_row)
+        centre = (width - per_row * TABLE_PITCH * size) / 2 + (column + 0.5) * TABLE_PITCH * size
+        for stroke in table_strokes(int(digit), int(size)):  # each drawn centred on its square
+            strokes.append(stroke + [centre - size / 2, row * size])
+    return stroke_value(strokes, width, height)
+
+
+def value_strokes(value: dict) -> list[np.ndarray]:
+    """A stroke value's strokes as (K, 2) arrays, in its own pixels."""
+    return [np.array(stroke, np.float64) for stroke in value["strokes"]]
 
 
 # ---- Stroke values the page never sends ----

@@ -77,7 +77,7 @@ def ink_map(image) -> np.ndarray | None:
         if not str(image).strip():
             raise InvalidImage("The file path is empty.")
         if Path(image).suffix.lower() == ".json":
-            return strokes_ink(_read_json(Path(image)))
+            return strokes_ink(read_json(Path(image)))
         return _pil_ink(_open_image(Path(image)))
     if isinstance(image, Image.Image):
         return _pil_ink(image)
@@ -86,7 +86,7 @@ def ink_map(image) -> np.ndarray | None:
     raise InvalidImage(f"Expected strokes, an image or a file path, not {type(image).__name__}.")
 
 
-def _read_json(path: Path):
+def read_json(path: Path):
     unreadable = InvalidImage(f"{path.name} is not a drawing's JSON file that can be read.")
     try:
         with open(path, "rb") as file:

@@ -1,5 +1,7 @@
 """Command line: classify image files and drawings' stroke files (.json, as the app's canvas
-sends a drawing: model/strokes.py), or measure accuracy on MNIST's test split.
+sends a drawing: model/strokes.py), or measure accuracy on MNIST's test split. A drawing of
+several digits is read as a number (model/segment.py): the text output shows the number and its
+least sure digit's probability; --json adds `digits` and `number` to the one-digit answer.
 
     python -m model predict PATH [PATH ...] [--weights FILE] [--json]
     python -m model evaluate [--data-dir DIR | --folder DIR] [--weights FILE] [--json]
@@ -43,10 +45,17 @@ def predict(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"{'label':>5}  {'prob':>5}  path")
     for path in image_paths(args.paths):
-        prediction = classifier.predict(path)
+        reading = classifier.read_number(path)
+        prediction = reading.whole
         failures += prediction.reason is NoDigit.UNREADABLE
         if args.json:
-            print(json.dumps({"path": str(path)} | prediction.to_json()))
+            print(json.dumps({"path": str(path)} | reading.to_json()))
+        elif len(reading.digits) > 1:
+            unsure = sum(d.unsure for d in reading.digits)
+            note = f" ({unsure} digit{'s' * (unsure > 1)} unsure)" if unsure else ""
+            top = min(d.probabilities.max() for d in reading.digits if d.label is not None) if reading.number else None
+            shown = "-" if reading.number is None else reading.number
+            print(f"{shown:>5}  {'' if top is None else f'{top:5.3f}':>5}  {path} (a number of {len(reading.digits)} digits){note}")
         elif prediction.error:
             print(f"{'error':>5}  {'':>5}  {path}: {prediction.error}")
         elif prediction.label is None:

@@ -15,7 +15,7 @@ import pytest
 import torch
 from PIL import Image
 
-from harness.drawing import EXAMPLES, EXAMPLES_DIR, as_layers, render_strokes, table_value
+from harness.drawing import EXAMPLES, EXAMPLES_DIR, as_layers, render_strokes, table_number, table_value
 from harness.server import WEIGHTS, CanvasReads, serve_app
 from model.canvas import NoDigit
 from model.classifier import DigitClassifier
@@ -84,7 +84,7 @@ def test_a_drawn_digit_gets_its_label_and_its_probability_bars(views, digit):
 def test_nothing_drawn_shows_a_prompt_and_no_probabilities(views, value):
     answer = views.answer(value)
     assert answer == {"status": {"kind": "prompt", "text": DRAW_PROMPT, "digit": None, "probability": None, "note": ""},
-                      "bars": [], "seen": None}
+                      "bars": [], "seen": None, "number": None, "digits": []}
 
 
 def test_an_empty_canvas_shows_no_details_either(views):
@@ -191,7 +191,8 @@ def test_predict_takes_a_stroke_value_or_an_image(views, tmp_path):
     Image.fromarray(render_strokes(5)).save(path)
     result = views.predict(image=Image.open(path))  # as Gradio hands over an upload
     assert result["label"] == 5 and len(result["probabilities"]) == 10 and result["reason"] is None
-    assert views.predict(None) == {"label": None, "probabilities": None, "unsure": False, "reason": "blank"}
+    assert views.predict(None) == {"label": None, "probabilities": None, "unsure": False, "reason": "blank",
+                                   "digits": [], "number": None}
     assert views.predict(NOTHING) == views.predict(None)
     # Strokes are only strokes: a path where they go is not opened, even when it is an image.
     refused = views.predict(str(path))
@@ -212,10 +213,14 @@ def test_the_api_answers_through_gradio_client(app_url, tmp_path):
     by_strokes = client.predict(strokes=table_value(7), api_name="/predict")
     by_example = client.predict(strokes=example(EXAMPLES[0]), image=None, api_name="/predict")
     empty = client.predict(api_name="/predict")
+    by_number = client.predict(strokes=table_number("4096"), api_name="/predict")
+    assert by_number["number"] == "4096" and [d["label"] for d in by_number["digits"]] == [4, 0, 9, 6]
+    assert by_strokes["number"] == "7" and by_strokes["digits"] == [{k: by_strokes[k] for k in by_strokes["digits"][0]}]
     assert by_image["label"] == 7 and sum(by_image["probabilities"]) == pytest.approx(1.0, abs=1e-3)
     assert by_strokes["label"] == 7 and sum(by_strokes["probabilities"]) == pytest.approx(1.0, abs=1e-3)
     assert by_example["label"] == EXAMPLES[0]
-    assert empty == {"label": None, "probabilities": None, "unsure": False, "reason": "blank"}
+    assert empty == {"label": None, "probabilities": None, "unsure": False, "reason": "blank",
+                     "digits": [], "number": None}
     assert client.predict(strokes=NOTHING, api_name="/predict") == empty
 
 
@@ -233,7 +238,7 @@ def test_the_canvas_reads_a_drawing_as_the_answer_shows_it(app_url, views):
     assert timing["start"] <= timing["end"]
     assert answer == views.answer(drawing)
     assert answer["status"]["digit"] == 2
-    assert {key: blank[key] for key in ("status", "bars", "seen")} == views.answer(None) and blank["seq"] == 0
+    assert {key: blank[key] for key in views.answer(None)} == views.answer(None) and blank["seq"] == 0
 
 
 def test_the_api_and_the_command_line_answer_alike(app_url, tmp_path):
@@ -318,3 +323,16 @@ def test_corrections_are_offered_only_with_a_folder_for_them(tmp_path):
     assert not list(tmp_path.iterdir())
     assert len(correction_buttons(app.build_demo(WEIGHTS, tmp_path / "corrections"))) == 10
     assert (tmp_path / "corrections" / "image").is_dir() and (tmp_path / "corrections" / "strokes").is_dir()
+
+
+def test_the_details_follow_the_chosen_digit_of_a_number(views):
+    number = table_number("4096")
+    first = views.details(number, show_hidden=True)
+    third = views.details(number | {"digit": 2}, show_hidden=True)
+    assert not np.array_equal(first.evidence, third.evidence)
+    assert np.array_equal(first.evidence, views.details(number | {"digit": 0}, show_hidden=True).evidence)
+    assert np.array_equal(first.evidence, views.details(number | {"digit": "2"}, show_hidden=True).evidence)  # not a digit
+    answer = views.answer(number)
+    assert answer["status"]["text"] == "It's 4096" and [d["digit"] for d in answer["digits"]] == [4, 0, 9, 6]
+    assert answer["bars"] == answer["digits"][0]["bars"] and answer["seen"] == answer["digits"][0]["seen"]
+    assert views.answer(table_value(7))["digits"] == [] and views.answer(table_value(7))["number"] is None

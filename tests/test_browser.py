@@ -19,11 +19,12 @@ from harness.browser import (
     CANVAS_JS, CHROMIUM, DESKTOP, PHONE, canvas_box, curve_length, draw, draw_by_touch, launch_chromium, open_app,
     pen_path, press_clear, press_undo, wait_until_settled,
 )
-from harness.drawing import load_pen_digits, table_value
+from harness.drawing import compose_number, load_pen_digits, table_value, value_strokes
 from harness.server import serve_app
 from model.corrections import CorrectionsFolder
 from model.strokes import CANVAS
-from ui.texts import DRAW_PROMPT, status
+from ui.texts import DRAW_PROMPT
+from ui.views import number_json
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 PEN_DIGITS = load_pen_digits()  # held-out writers' digits
@@ -84,8 +85,8 @@ def sent_value(page: Page) -> dict:
 
 
 def expected_status(classifier, value: dict) -> str:
-    """The status line's first line, as the handler words it for `value`."""
-    return status(classifier.predict(value))["text"]
+    """The status line's first line, as the handler words it for `value` (ui/views.py)."""
+    return number_json(classifier.read_number(value))["status"]["text"]
 
 
 def shown_status(page: Page) -> str:
@@ -126,7 +127,7 @@ def test_real_pen_digits_read_in_the_browser_as_the_handler_reads_them(page: Pag
     for digit in ONE_OF_EACH:
         sent = draw_and_settle(page, digit["value"])
         assert shown_status(page) == expected_status(classifier, sent)
-        agree += classifier.predict(sent).label == classifier.predict(digit["value"]).label
+        agree += classifier.read_number(sent).number == str(classifier.predict(digit["value"]).label)
         press_clear(page)
         wait_until_settled(page)
         expect_the_prompt(page)
@@ -134,21 +135,23 @@ def test_real_pen_digits_read_in_the_browser_as_the_handler_reads_them(page: Pag
 
 
 def test_the_page_sends_the_strokes_it_drew(page: Page):
-    value = table_value(4)  # two strokes
+    value = table_value(4)  # two strokes, drawn in the middle of the wide canvas
     sent = draw_and_settle(page, value)
-    assert (sent["width"], sent["height"]) == (CANVAS, CANVAS)
+    box = canvas_box(page)
+    assert sent["height"] == CANVAS and sent["width"] == pytest.approx(CANVAS * box["width"] / box["height"], abs=1)
     assert len(sent["strokes"]) == 2
+    left = (sent["width"] - CANVAS) / 2
     for drawn, path in zip(sent["strokes"], pen_path(value)):
-        distances = np.linalg.norm(np.array(drawn)[:, None, :] - path[None, :, :], axis=2).min(axis=1)
+        distances = np.linalg.norm(np.array(drawn)[:, None, :] - (path + [left, 0])[None, :, :], axis=2).min(axis=1)
         assert len(drawn) == len(path) and distances.max() < 1.0  # canvas pixels
     # The ink on the canvas is where the strokes are: the middle of the 4's bar is inked.
-    box = canvas_box(page)
-    x, y = (np.array(value["strokes"][0][-1]) + np.array(value["strokes"][0][-2])) / 2 / CANVAS
+    x, y = (np.array(value["strokes"][0][-1]) + np.array(value["strokes"][0][-2])) / 2 + [left, 0]
+    x, y = x / sent["width"], y / CANVAS
     assert page.evaluate(f"""() => {{
         const canvas = {CANVAS_JS};
         const pixel = canvas.getContext('2d').getImageData({x} * canvas.width, {y} * canvas.height, 1, 1).data;
         return pixel[3]; }}""") == 255
-    assert box["width"] == pytest.approx(box["height"], abs=1)
+    assert box["width"] == pytest.approx(3 * box["height"], abs=2)  # room for six digits
 
 
 def test_answers_come_while_the_pen_moves(page: Page):
@@ -307,3 +310,38 @@ def test_a_correction_saves_the_strokes_with_the_right_digit(page: Page, correct
     expect(note).to_contain_text("saved as a 4", timeout=15_000)
     press_clear(page)
     expect(note).to_be_empty(timeout=15_000)
+
+
+def written_number(labels: list[int], canvas: tuple[int, int], seed: int) -> dict:
+    """Held-out writers' digits composed into a number (harness.drawing.compose_number)."""
+    chosen = [next(d for d in PEN_DIGITS if d["label"] == label) for label in labels]
+    return compose_number([(d["label"], value_strokes(d["value"])) for d in chosen],
+                          np.random.default_rng(seed), canvas).value
+
+
+def test_a_number_written_with_the_mouse_reads_digit_by_digit(page: Page, classifier):
+    sent = draw_and_settle(page, written_number([3, 5, 8], (1680, 560), seed=1))
+    assert classifier.read_number(sent).number == "358"
+    expect(page.locator("#status")).to_contain_text("It's 358")
+    digits = page.locator("#seen .seen-digit")
+    expect(digits).to_have_count(3)
+    expect(digits.nth(0)).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#probabilities .label").first).to_have_text("3")
+    # A click on the second digit: its bars show, and the canvas's value names it for the details.
+    digits.nth(1).click()
+    expect(digits.nth(1)).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#probabilities .label").first).to_have_text("5")
+    assert sent_value(page)["digit"] == 1
+    page.screenshot(path=ARTIFACTS / "number.png")
+
+
+def test_on_a_phone_a_number_written_by_touch_reads(phone: Page, classifier):
+    box = canvas_box(phone)
+    assert box["width"] == pytest.approx(box["height"], abs=2)  # square: two rows of three
+    draw_by_touch(phone, written_number([4, 7], (560, 560), seed=2))
+    wait_until_settled(phone)
+    sent = sent_value(phone)
+    assert (sent["width"], sent["height"]) == (CANVAS, CANVAS)
+    assert classifier.read_number(sent).number == "47"
+    expect(phone.locator("#status")).to_contain_text("It's 47")
+    expect(phone.locator("#seen .seen-digit")).to_have_count(2)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from harness.drawing import EXAMPLES, EXAMPLES_DIR, flatten, render_strokes, table_value
+from harness.drawing import EXAMPLES, EXAMPLES_DIR, flatten, render_strokes, table_number, table_value
 from model.corrections import CorrectionsFolder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,6 +40,16 @@ def test_predict_json_lines(images):
     assert seven["label"] == 7 and len(seven["probabilities"]) == 10 and seven["reason"] is None
     assert np.isclose(sum(seven["probabilities"]), 1, atol=1e-4) and np.argmax(seven["probabilities"]) == 7
     assert blank["label"] is None and blank["probabilities"] is None and blank["reason"] == "blank"
+    assert seven["number"] == "7" and seven["digits"] == [{k: seven[k] for k in ("label", "probabilities", "unsure", "reason")}]
+    assert blank["number"] is None and blank["digits"] == []
+
+
+def test_predict_reads_a_number(tmp_path):
+    (tmp_path / "year.json").write_text(json.dumps(table_number("1984")))
+    records = json.loads(run_cli("predict", str(tmp_path / "year.json"), "--json").stdout)
+    assert records["number"] == "1984" and [d["label"] for d in records["digits"]] == [1, 9, 8, 4]
+    text = run_cli("predict", str(tmp_path / "year.json")).stdout
+    assert "1984" in text and "a number of 4 digits" in text
 
 
 def test_predict_reads_folders_in_name_order(images):

@@ -3,10 +3,15 @@
 // "digit-answer" event on the document; every part shows its own piece of it. All text is
 // set as text, never as HTML. An answer {pending: true} says the drawing changed (Undo, an
 // example) and its answer is on its way: the part greys out what it shows until then.
+// A number of several digits (answer.digits): the status says the number, "seen" shows each
+// digit's small image with its probability, and a click on one makes the probabilities follow
+// it and tells the canvas ("digit-choose"), whose value the details follow.
 
 const root = element.querySelector('.answer-part');
 const part = props.part;
 if (part === 'status') root.setAttribute('aria-live', 'polite');  // read out as answers change
+let current = null;  // the answer shown
+let chosen = 0;  // the digit of a number whose bars and details show
 
 function tag(name, text, className) {
   const node = document.createElement(name);
@@ -20,6 +25,10 @@ function showStatus(status) {
   if (status.kind === 'answer') {
     const heading = tag('h2');
     heading.append("It's a ", tag('strong', String(status.digit), 'digit'), ' (' + status.probability + ')');
+    root.replaceChildren(heading);
+  } else if (status.kind === 'number') {
+    const heading = tag('h2');
+    heading.append("It's ", tag('strong', status.number, 'digit number'));
     root.replaceChildren(heading);
   } else {
     root.replaceChildren(tag('p', status.text, 'message'));
@@ -39,6 +48,27 @@ function showBars(bars) {
   }));
 }
 
+function showDigits(digits) {
+  root.replaceChildren(...digits.map((digit, index) => {
+    const button = tag('button', undefined, 'seen-digit' + (digit.unsure ? ' unsure' : ''));
+    button.type = 'button';
+    button.dataset.digit = String(index);
+    button.setAttribute('aria-pressed', String(index === chosen));
+    button.title = 'Show this digit\'s probabilities and details';
+    const image = tag('img');
+    image.src = digit.seen;
+    image.alt = 'What the model sees of digit ' + (index + 1) + ', read as ' + digit.digit;
+    button.append(image, tag('span', digit.digit + ' · ' + digit.probability + (digit.unsure ? ' ?' : ''), 'seen-label'));
+    button.addEventListener('click', () => choose(index));
+    return button;
+  }));
+}
+
+function choose(index) {
+  document.dispatchEvent(new CustomEvent('digit-chosen', {detail: index}));
+  document.dispatchEvent(new CustomEvent('digit-choose', {detail: index}));
+}
+
 function showSeen(seen) {
   if (!seen) return root.replaceChildren();
   const image = tag('img');
@@ -50,10 +80,19 @@ function showSeen(seen) {
 function show(answer) {
   root.classList.toggle('stale', Boolean(answer.pending));
   if (answer.pending) return;
+  if (current === null || answer.seq !== current.seq) chosen = 0;  // a new drawing: its first digit
+  current = answer;
+  const digits = answer.digits || [];
+  const digit = digits.length > 1 ? digits[Math.min(chosen, digits.length - 1)] : null;
   if (part === 'status') showStatus(answer.status);
-  else if (part === 'probabilities') showBars(answer.bars);
+  else if (part === 'probabilities') showBars(digit ? digit.bars : answer.bars);
+  else if (digit) showDigits(digits);
   else showSeen(answer.seen);
 }
 
 document.addEventListener('digit-answer', (event) => show(event.detail));
+document.addEventListener('digit-chosen', (event) => {
+  chosen = event.detail;
+  if (current) show(current);
+});
 show(props.answer);

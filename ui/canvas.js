@@ -1,7 +1,8 @@
 // The drawing canvas: the body of gr.HTML's js_on_load (element, trigger, props, server,
-// upload and watch are given). It keeps the drawing as strokes of [x, y] points on a square of
-// props.size canvas pixels, draws them with a round brush as the pen moves, and asks the server
-// what they show:
+// upload and watch are given). It keeps the drawing as strokes of [x, y] points in canvas
+// pixels, props.size high and as wide as the canvas's shape on the page makes it (wide on a
+// desktop, for a number; square on a phone), draws them with a round brush as the pen moves,
+// and asks the server what they show:
 // - server.read(value) while the pen moves (at most every props.send_every_ms, and only when
 //   the drawing changed) and at once on pen-up; at most one request is in flight, and the
 //   latest drawing waits behind it;
@@ -10,13 +11,17 @@
 // - props.value is set at pen-up, Undo, Clear and on an example, which fires the component's
 //   change event: the page's other parts (details, corrections) read the drawing from it.
 // Answers go to the page as a "digit-answer" event on the document (ui/answer.js shows them).
+// A click on one digit of a number there comes back as a "digit-choose" event: the value's
+// `digit` names it, for the details (heatmap, evidence chart) to follow.
 
 const canvas = element.querySelector('canvas');
 const frame = element.querySelector('.pad');
 const context = canvas.getContext('2d');
 const undoButton = element.querySelector('#undo');
 const clearButton = element.querySelector('#clear');
-const SIZE = props.size;
+const SIZE = props.size;  // the canvas's height in canvas pixels
+let width = SIZE;  // its width: set from its shape on the page
+let chosen = 0;  // the digit of a number that the details follow
 const BRUSH = props.brush;
 const SEND_EVERY_MS = props.send_every_ms;
 const MIN_STEP = 1;  // canvas pixels: closer pen samples add nothing to the drawing
@@ -38,7 +43,7 @@ const log = {requests: [], penDowns: [], penUps: []};
 const now = () => performance.timeOrigin + performance.now();
 
 function value() {
-  return {width: SIZE, height: SIZE, strokes: strokes.map((stroke) => stroke.slice()), seq: seq};
+  return {width: width, height: SIZE, strokes: strokes.map((stroke) => stroke.slice()), seq: seq, digit: chosen};
 }
 
 function publish(answer) {
@@ -50,19 +55,20 @@ function publish(answer) {
 function fit() {
   const box = canvas.getBoundingClientRect();
   const ratio = window.devicePixelRatio || 1;  // a backing store of device pixels keeps the ink sharp
-  const width = Math.max(1, Math.round(box.width * ratio));
+  const backingWidth = Math.max(1, Math.round(box.width * ratio));
   const height = Math.max(1, Math.round(box.height * ratio));
-  if (canvas.width !== width || canvas.height !== height) {
-    canvas.width = width;
+  if (canvas.width !== backingWidth || canvas.height !== height) {
+    canvas.width = backingWidth;
     canvas.height = height;
   }
+  if (box.height > 0) width = Math.round(SIZE * box.width / box.height);
   redraw();
 }
 
 function redraw() {
   context.setTransform(1, 0, 0, 1, 0, 0);
   context.clearRect(0, 0, canvas.width, canvas.height);
-  context.setTransform(canvas.width / SIZE, 0, 0, canvas.height / SIZE, 0, 0);
+  context.setTransform(canvas.width / width, 0, 0, canvas.height / SIZE, 0, 0);
   context.lineCap = 'round';
   context.lineJoin = 'round';
   context.lineWidth = BRUSH;
@@ -99,9 +105,9 @@ function extend(stroke) {  // draws the stroke's newest segment only
 
 function canvasPoint(event) {
   const box = canvas.getBoundingClientRect();
-  const clamp = (v) => Math.min(SIZE, Math.max(0, v));
-  const x = clamp((event.clientX - box.left) / box.width * SIZE);
-  const y = clamp((event.clientY - box.top) / box.height * SIZE);
+  const clamp = (v, side) => Math.min(side, Math.max(0, v));
+  const x = clamp((event.clientX - box.left) / box.width * width, width);
+  const y = clamp((event.clientY - box.top) / box.height * SIZE, SIZE);
   return [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
 }
 
@@ -112,6 +118,7 @@ canvas.addEventListener('pointerdown', (event) => {
   pen = {id: event.pointerId, stroke: [canvasPoint(event)]};
   strokes.push(pen.stroke);
   seq += 1;
+  chosen = 0;
   log.penDowns.push({at: now(), seq: seq});
   redraw();
 });
@@ -155,7 +162,10 @@ function whileDrawing() {  // at most every SEND_EVERY_MS while the pen moves
 }
 
 function request() {  // sends the drawing unless a request is in flight; then it waits behind it
-  if (asked === seq || !strokes.length) return;
+  if (asked === seq || !strokes.length) {
+    waiting = false;  // nothing new to send (a Clear came while a request was in flight)
+    return;
+  }
   if (inFlight) {
     waiting = true;
     return;
@@ -199,6 +209,7 @@ function commit() {  // the drawing as the component's value: fires its change e
 
 function restart(newStrokes) {
   strokes = newStrokes;
+  chosen = 0;
   pen = null;
   seq += 1;
   barrier = seq;
@@ -247,8 +258,14 @@ element.querySelectorAll('[data-example]').forEach((button) => {
   onPress(button, () => {
     const example = props.examples[Number(button.dataset.example)].value;
     const scale = SIZE / Math.max(example.width, example.height);
-    restart(example.strokes.map((stroke) => stroke.map((p) => [p[0] * scale, p[1] * scale])));
+    const left = (width - example.width * scale) / 2;  // in the middle of a wide canvas
+    restart(example.strokes.map((stroke) => stroke.map((p) => [p[0] * scale + left, p[1] * scale])));
   });
+});
+
+document.addEventListener('digit-choose', (event) => {
+  chosen = event.detail;
+  commit();  // the details follow the chosen digit
 });
 
 // For the tests and benchmarks: the log, the drawing's value, and whether the page shows the

@@ -41,6 +41,19 @@ def status(prediction: Prediction) -> dict:
             "probability": probability, "note": UNSURE_NOTE if prediction.unsure else ""}
 
 
+def number_status(reading) -> dict:
+    """The status line for a number of several digits (model.classifier.NumberReading), in
+    `status`'s shape with kind "number": "It's 4096", and a note naming the unsure digits."""
+    unsure = [i for i, d in enumerate(reading.digits) if d.unsure]
+    places = ", ".join(f"{ORDINALS[i]} ({reading.digits[i].label})" for i in unsure)
+    note = f"The model is unsure of the {places} digit{'s' * (len(unsure) > 1)}." if unsure else ""
+    return {"kind": "number", "text": f"It's {reading.number}", "number": reading.number, "digit": None,
+            "probability": None, "note": note}
+
+
+ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth"] + [f"{n}th" for n in range(7, 101)]
+
+
 def baseline_text(prediction: Prediction) -> str:
     """Markdown: the tutorial model's answer, shown beside this one's."""
     if prediction.label is None:

@@ -14,11 +14,11 @@ import numpy as np
 from PIL import Image
 
 from model.canvas import NoDigit
-from model.classifier import DigitClassifier, Prediction, no_digit
+from model.classifier import DigitClassifier, NumberReading, Prediction, no_digit
 
 from .evidence_chart import EvidenceChartPainter
 from .heatmap import HiddenStatePainter
-from .texts import baseline_text, status
+from .texts import baseline_text, number_status, probability_text, status
 
 # The page and the API send a drawing's strokes. Anything else the classifier would read too (a
 # path, image layers naming paths) could make the server open its own files: it is refused.
@@ -67,6 +67,35 @@ def answer_json(prediction: Prediction) -> dict:
             "seen": seen_image(prediction.pixels)}
 
 
+def digit_json(prediction: Prediction) -> dict:
+    """One digit of a number, as the page shows it under the number: {"digit", "probability",
+    "unsure", "bars", "seen"}."""
+    top = float(prediction.probabilities[prediction.label])
+    return {"digit": prediction.label, "probability": probability_text(top), "unsure": prediction.unsure,
+            "bars": probability_bars(prediction.probabilities), "seen": seen_image(prediction.pixels)}
+
+
+def number_json(reading: NumberReading) -> dict:
+    """The answer the page shows for a drawing read as a number: `answer_json`'s {"status",
+    "bars", "seen"} and {"number", "digits"} (`digit_json` each). A drawing of one digit shows as
+    it always has; for several, the status says the number, and the bars and the image are its
+    first digit's until another is chosen."""
+    # One digit on the wide canvas is read at the page's scale, which `whole` is not.
+    answer = answer_json(reading.digits[0] if len(reading.digits) == 1 else reading.whole)
+    digits = [digit_json(d) for d in reading.digits if d.label is not None]
+    if len(reading.digits) > 1 and reading.number is not None:
+        answer = {"status": number_status(reading), "bars": digits[0]["bars"], "seen": digits[0]["seen"]}
+    return answer | {"number": reading.number if len(digits) > 1 else None, "digits": digits if len(digits) > 1 else []}
+
+
+def chosen_digit(strokes) -> int:
+    """The digit of a number that the page's details follow: the value's `digit`, chosen by a
+    click on its small image, or the first."""
+    digit = strokes.get("digit") if isinstance(strokes, dict) else None
+    valid = isinstance(digit, int) and not isinstance(digit, bool) and 0 <= digit < 100
+    return digit if valid else 0
+
+
 class Views:
     """The classifiers and the painters behind the app; one instance serves all users."""
 
@@ -89,17 +118,23 @@ class Views:
         return (classifier or self.classifier).predict(strokes, with_explanation=with_explanation)
 
     def answer(self, strokes) -> dict:
-        """A drawing's strokes -> the answer's JSON for the page (`answer_json`). No digit, or
+        """A drawing's strokes -> the answer's JSON for the page (`number_json`). No digit, or
         unreadable input, gets a status that says why, not an error."""
-        return answer_json(self.read(strokes))
+        return number_json(self.read_number(strokes))
 
     def details(self, strokes, show_hidden: bool = False, layer: int | None = None, compare: bool = False) -> Details:
-        """show_hidden: the heatmap of `layer` (the last by default) and the evidence chart;
+        """show_hidden: the heatmap of `layer` (the last by default) and the evidence chart, for
+        the digit of a number that the value's `digit` names (the first by default);
         compare: the tutorial model's answer."""
         baseline = baseline_text(self.read(strokes, classifier=self.baseline)) if compare and self.baseline else ""
         if not show_hidden:
             return Details(None, None, baseline)
         prediction = self.read(strokes, with_explanation=True)
+        if prediction.label is not None:
+            reading = self.read_number(strokes)
+            if len(reading.digits) > 1 or reading.digits[0] is not reading.whole:  # a number, or a wide canvas
+                chosen = reading.digits[min(chosen_digit(strokes), len(reading.digits) - 1)]
+                prediction = chosen if chosen.label is None else self.classifier.predict_pixels(chosen.pixels, True)
         if prediction.label is None:
             return Details(None, None, baseline)
         explanation = prediction.explanation
@@ -110,8 +145,15 @@ class Views:
             baseline=baseline,
         )
 
+    def read_number(self, strokes) -> NumberReading:
+        """A drawing's strokes -> the number they write (`DigitClassifier.read_number`); anything
+        that is not a stroke value gets "no digit", unreadable, as in `read`."""
+        if strokes is not None and not (isinstance(strokes, dict) and "strokes" in strokes):
+            return NumberReading(no_digit(NoDigit.UNREADABLE, NOT_STROKES), [])
+        return self.classifier.read_number(strokes)
+
     def predict(self, strokes=None, image=None) -> dict:
         """The /predict endpoint: a drawing's strokes, or an image that Gradio decoded -> the
-        prediction's JSON (`Prediction.to_json`)."""
-        prediction = self.classifier.predict(image) if image is not None else self.read(strokes)
-        return prediction.to_json()
+        prediction's JSON (`NumberReading.to_json`: today's answer, `digits` and `number`)."""
+        reading = self.classifier.read_number(image) if image is not None else self.read_number(strokes)
+        return reading.to_json()

@@ -1,0 +1,219 @@
+"""Splitting a written number into its digits, left to right (and top to bottom, for rows).
+
+Strokes are grouped by their extents: first into rows, by the strokes' vertical extents, then
+within a row into digits, by their horizontal extents. Two strokes (or groups) are one digit
+when their horizontal extents overlap by at least OVERLAP of the narrower one's width, so a
+4's stem or second stroke, a 5's flag, a 7's bar and a slashed zero's slash, each inside its
+digit's columns, join it, while neighbours that only lean into each other (slanted digits)
+stay apart. A thin stroke (a 1) counts as at least MIN_WIDTH of the row's height wide.
+
+Images (the API, the command line) are split the same way, with the ink's connected
+components in place of strokes: `split_image`.
+"""
+
+import numpy as np
+
+OVERLAP = 0.2  # of the narrower extent's width: more overlap than this is one digit
+MIN_WIDTH = 0.15  # of the row's height: the least width a stroke counts as, for a 1 or a dot
+TOUCH = 0.04  # of the drawing's height: strokes this close are one digit
+SPECK = 0.2  # of the row's height: a group no larger than this is a speck, not a digit
+ROW_GAP = 0.06  # of the drawing's height: a vertical gap at least this wide between ink starts a new row
+
+
+def group_boxes(boxes: np.ndarray, touching=None) -> list[list[int]]:
+    """(N, 4) boxes (x0, y0, x1, y1), y down -> the indices of each digit's boxes, digits in
+    reading order: rows top to bottom, then left to right. Each group's indices ascend.
+
+    touching: (indices, height) -> pairs of those boxes that are one digit whatever their
+    extents (strokes that touch), given the height of their row."""
+    if len(boxes) == 0:
+        return []
+    rows, groups = _rows(boxes), []
+    while rows:
+        row = rows.pop(0)
+        columns = _columns(boxes, row, touching)
+        # A band of one digit above another band is no row of a number: a 5's flag or the top
+        # of an 8 written apart from the rest. Rows are filled before the next one starts.
+        if rows and len(columns) < 2:
+            rows[0] = sorted(row + rows[0])
+            continue
+        groups += columns
+    return groups
+
+
+def _rows(boxes: np.ndarray) -> list[list[int]]:
+    """Indices of the boxes of each row, top to bottom: boxes chained by overlapping vertical
+    extents are one row; a clear horizontal band of paper between them starts another."""
+    height = float(boxes[:, 3].max() - boxes[:, 1].min())
+    gap = ROW_GAP * max(height, 1e-6)
+    order = np.argsort(boxes[:, 1], kind="stable")
+    rows, bottom = [], -np.inf
+    for index in map(int, order):
+        if boxes[index, 1] > bottom + gap:
+            rows.append([])
+        rows[-1].append(index)
+        bottom = max(bottom, boxes[index, 3]) if len(rows[-1]) > 1 else boxes[index, 3]
+    return [sorted(row) for row in rows]
+
+
+def _columns(boxes: np.ndarray, row: list[int], touching=None) -> list[list[int]]:
+    """The row's boxes grouped into digits by their horizontal extents, left to right."""
+    height = float(boxes[row, 3].max() - boxes[row, 1].min())
+    least = MIN_WIDTH * max(height, 1e-6)
+    groups = [[i] for i in row]
+    extents = [(float(boxes[i, 0]), float(boxes[i, 2])) for i in row]
+    for a, b in touching(row, height) if touching else ():
+        ga, gb = sorted(next(g for g, group in enumerate(groups) if i in group) for i in (a, b))
+        if ga != gb:
+            groups[ga] += groups.pop(gb)
+            other = extents.pop(gb)
+            extents[ga] = (min(extents[ga][0], other[0]), max(extents[ga][1], other[1]))
+    merged = True
+    while merged:  # joining two groups widens them: join until no two overlap enough
+        merged = False
+        for a in range(len(groups)):
+            for b in range(a + 1, len(groups)):
+                if _one_digit(extents[a], extents[b], least):
+                    groups[a] += groups.pop(b)
+                    other = extents.pop(b)
+                    extents[a] = (min(extents[a][0], other[0]), max(extents[a][1], other[1]))
+                    merged = True
+                    break
+            if merged:
+                break
+    order = sorted(range(len(groups)), key=lambda g: extents[g][0] + extents[g][1])
+    groups = [sorted(groups[g]) for g in order]
+    # A speck (a dot, a tick) is no digit of its own: it joins the nearest digit.
+    sizes = [max(boxes[g, 2].max() - boxes[g, 0].min(), boxes[g, 3].max() - boxes[g, 1].min()) for g in groups]
+    for g in reversed(range(len(groups))):
+        if len(groups) > 1 and sizes[g] < SPECK * height:
+            centre = boxes[groups[g], 0].min() + boxes[groups[g], 2].max()
+            others = [o for o in range(len(groups)) if o != g]
+            nearest = min(others, key=lambda o: abs(boxes[groups[o], 0].min() + boxes[groups[o], 2].max() - centre))
+            groups[nearest] = sorted(groups[nearest] + groups[g])
+            del groups[g], sizes[g]
+    return groups
+
+
+def _one_digit(a: tuple[float, float], b: tuple[float, float], least: float) -> bool:
+    """Whether two horizontal extents overlap by OVERLAP of the narrower one's width."""
+    overlap = min(a[1], b[1]) - max(a[0], b[0])
+    narrower = max(min(a[1] - a[0], b[1] - b[0]), least)
+    return overlap >= OVERLAP * narrower
+
+
+def stroke_boxes(strokes: list[np.ndarray]) -> np.ndarray:
+    """(K, 2) strokes -> (N, 4) boxes (x0, y0, x1, y1)."""
+    return np.array([[*s.min(0), *s.max(0)] for s in strokes], np.float64).reshape(-1, 4)
+
+
+def group_strokes(strokes: list[np.ndarray]) -> list[list[np.ndarray]]:
+    """A drawing's strokes -> each digit's strokes, in reading order (`group_boxes`)."""
+    return [[strokes[i] for i in group] for group in stroke_groups(strokes)]
+
+
+def stroke_groups(strokes: list[np.ndarray]) -> list[list[int]]:
+    """A drawing's strokes -> the indices of each digit's strokes, in reading order: strokes
+    that touch (a 5's flag drawn from its stem, a 4's stem across its bar) are one digit."""
+    boxes = stroke_boxes(strokes)
+    if len(boxes) == 0:
+        return []
+    return group_boxes(boxes, lambda row, height: touching_strokes(strokes, boxes, row, height))
+
+
+def touching_strokes(strokes: list[np.ndarray], boxes: np.ndarray, row: list[int], height: float) -> list[tuple[int, int]]:
+    """Pairs of the strokes in `row` whose paths come within TOUCH of the row's height of each other."""
+    reach = TOUCH * max(height, 1e-6)
+    paths = {i: _dense(strokes[i], reach) for i in row}
+    pairs = []
+    for a in row:
+        for b in row:
+            if b <= a:
+                continue
+            apart = np.maximum(boxes[a, :2] - boxes[b, 2:], boxes[b, :2] - boxes[a, 2:]).max()
+            if apart > reach:  # their boxes are already too far apart
+                continue
+            distances = np.linalg.norm(paths[a][:, None] - paths[b][None], axis=2)  # (Ka, Kb)
+            if distances.min() <= reach:
+                pairs.append((a, b))
+    return pairs
+
+
+DENSE_POINTS = 400  # at most about this many points along one stroke, however fine `reach` is
+
+
+def _dense(stroke: np.ndarray, step: float) -> np.ndarray:
+    """(K, 2) points -> the polyline through them with points at most `step` apart, or
+    DENSE_POINTS along it for a long stroke (a flat drawing has a tiny `step`)."""
+    if len(stroke) < 2:
+        return stroke
+    lengths = np.linalg.norm(np.diff(stroke, axis=0), axis=1)
+    step = max(step, float(lengths.sum()) / DENSE_POINTS, 1e-9)
+    counts = np.maximum(1, np.ceil(lengths / step)).astype(np.int64)
+    t = np.concatenate([np.arange(c) / c for c in counts])[:, None]
+    start = np.repeat(stroke[:-1], counts, axis=0)
+    end = np.repeat(stroke[1:], counts, axis=0)
+    return np.concatenate([start + (end - start) * t, stroke[-1:]])
+
+
+def split_image(ink: np.ndarray, threshold: float) -> list[np.ndarray]:
+    """(H, W) ink in [0, 1] -> one (H, W) ink image per digit, in reading order, each holding
+    only its digit's connected components of ink (at `threshold` and above)."""
+    labels = connected_components(ink >= threshold)
+    count = int(labels.max())
+    if count <= 1:
+        return [ink]
+    boxes = np.zeros((count, 4))
+    for label in range(1, count + 1):
+        rows, cols = np.nonzero(labels == label)
+        boxes[label - 1] = cols.min(), rows.min(), cols.max() + 1, rows.max() + 1
+    # Faint ink around the strokes belongs to the nearest stroke's digit: give each group the
+    # ink within its components' columns (and rows), less the other groups' components.
+    digits = []
+    for group in group_boxes(boxes):
+        mine = np.isin(labels, [g + 1 for g in group])
+        others = (labels > 0) & ~mine
+        x0, y0 = boxes[group, 0].min(), boxes[group, 1].min()
+        x1, y1 = boxes[group, 2].max(), boxes[group, 3].max()
+        kept = np.zeros_like(ink)
+        window = (slice(int(y0), int(y1)), slice(int(x0), int(x1)))
+        kept[window] = ink[window]
+        kept[others] = 0
+        digits.append(kept)
+    return digits
+
+
+def connected_components(mask: np.ndarray) -> np.ndarray:
+    """(H, W) bool -> (H, W) int labels 1..n of its 8-connected components, 0 for paper.
+
+    Row by row, each run of ink joins the runs of the row above that it touches (union-find
+    over runs): a few thousand runs for a drawing, where pixels are millions."""
+    parent: list[int] = []
+
+    def root(run: int) -> int:
+        while parent[run] != run:
+            parent[run] = parent[parent[run]]
+            run = parent[run]
+        return run
+
+    runs, above = [], []  # runs: (row, start, stop) for every run; above: the previous row's (start, stop, id)
+    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), np.int8)
+    padded[:, 1:-1] = mask
+    edges = np.diff(padded, axis=1)  # +1 where a run starts, -1 just after it ends
+    for row in range(mask.shape[0]):
+        starts, stops = np.flatnonzero(edges[row] == 1), np.flatnonzero(edges[row] == -1)
+        current = []
+        for start, stop in zip(starts.tolist(), stops.tolist()):
+            run = len(runs)
+            runs.append((row, start, stop))
+            parent.append(run)
+            for other_start, other_stop, other in above:
+                if other_start <= stop and start <= other_stop:  # touching, diagonals too
+                    parent[root(other)] = root(run)
+            current.append((start, stop, run))
+        above = current
+    labels = np.zeros(mask.shape, np.int64)
+    numbers: dict[int, int] = {}
+    for run, (row, start, stop) in enumerate(runs):
+        labels[row, start:stop] = numbers.setdefault(root(run), len(numbers) + 1)
+    return labels

@@ -1,0 +1,80 @@
+"""Reading a number (DigitClassifier.read_number): each digit through the same conversion and
+network as one digit, in one batch; a drawing of one digit read exactly as before."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from harness.drawing import EXAMPLES_DIR, compose_number, load_pen_digits, table_number, value_strokes
+from model.strokes import draw_strokes
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """As the app runs: on a busy 2-core machine, two threads per forward pass take ten times as long."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def same_prediction(a, b) -> bool:
+    return (a.label == b.label and a.unsure == b.unsure and a.reason == b.reason
+            and np.array_equal(a.probabilities, b.probabilities) and np.array_equal(a.pixels, b.pixels))
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES_DIR.glob("*.*")), ids=lambda p: p.name)
+def test_an_example_reads_exactly_as_one_digit(classifier, path):
+    reading, before = classifier.read_number(path), classifier.predict(path)
+    assert same_prediction(reading.whole, before)
+    assert len(reading.digits) == 1 and reading.digits[0] is reading.whole and reading.number == str(before.label)
+    assert reading.to_json() == before.to_json() | {"digits": [before.to_json()], "number": str(before.label)}
+
+
+def test_mnist_test_digits_as_image_files_read_exactly_as_before(classifier, mnist_sample, tmp_path):
+    images, labels = mnist_sample
+    one_digit = 0
+    for index in range(0, len(images), 2):  # 500 of the sample
+        path = tmp_path / f"{index}.png"
+        Image.fromarray(images[index]).save(path)
+        reading, before = classifier.read_number(path), classifier.predict(path)
+        assert same_prediction(reading.whole, before), index
+        one_digit += len(reading.digits) == 1 and reading.digits[0] is reading.whole
+    assert one_digit >= 0.99 * len(images) / 2  # a digit whose ink is broken can read as two
+
+
+@pytest.mark.parametrize("text, canvas", [("4096", (1680, 560)), ("123456", (1680, 560)), ("905183", (560, 560)),
+                                          ("28", (560, 560))])
+def test_a_written_number_reads_digit_by_digit(classifier, text, canvas):
+    reading = classifier.read_number(table_number(text, canvas))
+    assert reading.number == text
+    assert [d.label for d in reading.digits] == list(map(int, text))
+    answer = reading.to_json()
+    assert answer["number"] == text and all(d.keys() == {"label", "probabilities", "unsure", "reason"}
+                                            for d in answer["digits"])
+    assert answer.keys() == {"label", "probabilities", "unsure", "reason", "digits", "number"}
+
+
+def test_a_number_as_an_image_file_reads_by_its_ink(classifier, tmp_path):
+    value = table_number("350")
+    ink = draw_strokes(value_strokes(value), canvas=1680)[:560]
+    Image.fromarray(255 - ink).save(tmp_path / "number.png")
+    assert classifier.read_number(tmp_path / "number.png").number == "350"
+
+
+def test_held_out_writers_numbers_read(classifier):
+    # benchmarks/numbers.py measures this on all the held-out writers' digits; here 150 of them.
+    digits = load_pen_digits()
+    rng = np.random.default_rng(3)
+    exact = 0
+    for _ in range(40):
+        chosen = [digits[i] for i in rng.choice(len(digits), 4, replace=False)]
+        number = compose_number([(d["label"], value_strokes(d["value"])) for d in chosen], rng)
+        exact += classifier.read_number(number.value).number == number.text
+    assert exact >= 36
+
+
+def test_nothing_drawn_has_no_digits_and_no_number(classifier):
+    reading = classifier.read_number({"width": 560, "height": 560, "strokes": []})
+    assert reading.digits == [] and reading.number is None and reading.whole.reason.value == "blank"

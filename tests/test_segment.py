@@ -1,0 +1,77 @@
+"""model/segment.py: real pen digits of held-out writers, composed into numbers, split back."""
+
+import numpy as np
+import pytest
+
+from harness.drawing import STROKES, Number, compose_number, load_pen_digits, table_strokes, value_strokes
+from model.segment import connected_components, split_image, stroke_groups
+from model.strokes import draw_strokes
+
+PEN_DIGITS = load_pen_digits()
+
+
+def numbers(length: int, count: int, canvas: tuple[int, int], seed: int = 0) -> list[Number]:
+    """`count` numbers of `length` digits, each digit from the same held-out writer."""
+    rng = np.random.default_rng(seed)
+    writers = sorted({d["writer"] for d in PEN_DIGITS})
+    made = []
+    for _ in range(count):
+        pool = [d for d in PEN_DIGITS if d["writer"] == writers[rng.integers(len(writers))]]
+        chosen = [pool[i] for i in rng.choice(len(pool), length, replace=False)]
+        made.append(compose_number([(d["label"], value_strokes(d["value"])) for d in chosen], rng, canvas))
+    return made
+
+
+def truth(number: Number) -> list[list[int]]:
+    return [[i for i, d in enumerate(number.digit_of_stroke) if d == k] for k in range(len(number.labels))]
+
+
+def split_right(made: list[Number]) -> float:
+    return float(np.mean([stroke_groups(value_strokes(n.value)) == truth(n) for n in made]))
+
+
+@pytest.mark.parametrize("canvas", [(1680, 560), (560, 560)], ids=["wide", "square, rows of three"])
+def test_four_digit_numbers_split_into_their_digits(canvas):
+    # benchmarks/numbers.py measures 99% on the full held-out set; these 150 digits give a sample.
+    assert split_right(numbers(4, 120, canvas)) >= 0.97
+
+
+def test_every_single_pen_digit_stays_one_digit():
+    # A 4's or a 5's second stroke, a 7's bar: each held-out digit on its own is one group.
+    split = [d for d in PEN_DIGITS if len(stroke_groups(value_strokes(d["value"]))) != 1]
+    assert len(split) <= 1, [(d["label"], d["writer"]) for d in split]
+
+
+def test_a_second_stroke_inside_its_digit_joins_it():
+    four = table_strokes(4)  # a bar, then a stem through it
+    seven_slashed = table_strokes(7) + [np.array([[200.0, 330], [360, 320]])]
+    assert stroke_groups(four) == [[0, 1]]
+    assert stroke_groups(seven_slashed) == [[0, 1]]
+    side_by_side = table_strokes(1, scale=0.5, shift=(-0.3, 0)) + table_strokes(4, scale=0.5, shift=(0.3, 0))
+    assert stroke_groups(side_by_side) == [[0], [1, 2]]
+
+
+def test_rows_are_read_before_columns():
+    top = table_strokes(2, scale=0.4, shift=(-0.25, -0.25)) + table_strokes(3, scale=0.4, shift=(0.25, -0.25))
+    bottom = table_strokes(1, scale=0.4, shift=(-0.25, 0.25)) + table_strokes(7, scale=0.4, shift=(0.25, 0.25))
+    assert stroke_groups(bottom + top) == [[2], [3], [0], [1]]
+
+
+def test_an_image_of_a_number_splits_by_its_ink():
+    made = numbers(3, 10, (1680, 560), seed=1)
+    for number in made:
+        # The number as an image, drawn with a fine pen: digits whose ink touches are one
+        # component, which this splitting does not cut.
+        ink = draw_strokes(value_strokes(number.value), width=8, canvas=1680)[:560].astype(np.float32) / 255
+        digits = split_image(ink, 0.35)
+        assert len(digits) == len(number.labels)
+        assert all(d.max() > 0 for d in digits)
+        assert np.allclose(sum(digits), ink * (sum(digits) > 0))
+
+
+def test_connected_components_are_labelled():
+    mask = np.zeros((40, 60), bool)
+    mask[5:10, 5:20] = mask[20:30, 40:45] = True
+    labels = connected_components(mask)
+    assert sorted(np.unique(labels)) == [0, 1, 2]
+    assert len(np.unique(labels[5:10, 5:20])) == 1 and (labels[~mask] == 0).all()
