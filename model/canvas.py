@@ -21,7 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .config import PreprocessConfig
 from .invalid import InvalidImage
-from .strokes import BRUSH_WIDTH, pen_travel, strokes_ink
+from .strokes import BRUSH_WIDTH, ink_of, parse_strokes, strokes_ink, travel_of
 
 MAX_PIXELS = 4096 * 4096  # larger inputs are refused rather than decoded (decompression bombs)
 MAX_JSON_BYTES = 2_000_000  # a stroke value's file; a drawing takes a few kB
@@ -59,12 +59,14 @@ def find_digit(image, preprocess: PreprocessConfig) -> np.ndarray | NoDigit:
 
     Raises InvalidImage for input that cannot be read as an image.
     """
-    ink = ink_map(image)
-    if ink is None:
-        return NoDigit.BLANK
-    if isinstance(image, dict) and "strokes" in image and pen_travel(image) < BRUSH_WIDTH:
-        return NoDigit.TOO_SMALL  # a tap or a tick: the brush's own dot, not yet a digit's shape
-    return frame_digit(ink, preprocess)
+    if isinstance(image, dict) and "strokes" in image:
+        strokes = parse_strokes(image)  # once: the tap check and the ink both need them
+        if strokes and travel_of(strokes) < BRUSH_WIDTH:
+            return NoDigit.TOO_SMALL  # a tap or a tick: the brush's own dot, not yet a digit's shape
+        ink = ink_of(strokes)
+    else:
+        ink = ink_map(image)
+    return NoDigit.BLANK if ink is None else frame_digit(ink, preprocess)
 
 
 def ink_map(image) -> np.ndarray | None:

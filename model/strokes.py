@@ -124,20 +124,23 @@ def smooth_path(points: np.ndarray) -> np.ndarray:
 
 def strokes_ink(value) -> np.ndarray | None:
     """A stroke value -> (CANVAS, CANVAS) float32 ink in [0, 1], or None when nothing is drawn."""
-    strokes = parse_strokes(value)
-    if not strokes:
-        return None
-    return draw_strokes(strokes).astype(np.float32) / 255.0
+    return ink_of(parse_strokes(value))
+
+
+def ink_of(strokes: list[np.ndarray]) -> np.ndarray | None:
+    """Parsed strokes -> (CANVAS, CANVAS) float32 ink in [0, 1], or None when there are none."""
+    return draw_strokes(strokes).astype(np.float32) / 255.0 if strokes else None
 
 
 def pen_travel(value) -> float:
     """The longer side of the box around a stroke value's points, in canvas pixels: how far the
     pen went, its brush aside. 0 for no strokes."""
-    strokes = parse_strokes(value)
-    if not strokes:
-        return 0.0
-    points = np.concatenate(strokes)
-    return float(np.ptp(points, axis=0).max())
+    return travel_of(parse_strokes(value))
+
+
+def travel_of(strokes: list[np.ndarray]) -> float:
+    """`pen_travel` of parsed strokes."""
+    return float(np.ptp(np.concatenate(strokes), axis=0).max()) if strokes else 0.0
 
 
 def stroke_value(strokes: list, width: float = CANVAS, height: float = CANVAS) -> dict:
