@@ -101,6 +101,7 @@ class TrainingMix:
     mnist: int = 0
     mnist_converted: int = 0  # MNIST training digits as scans through the app's conversion
     pen: int = 0  # pen trajectories drawn on a sketchpad canvas
+    pen_variants: int = 0  # the same, written in ways the writers rarely used (training/variants.py)
     optdigits: int = 0  # 32x32 form scans, also at lower resolutions
     usps: int = 0  # 16x16 envelope scans
     corrections: int = 0  # drawings people corrected in the app (train.py --corrections)

@@ -43,7 +43,7 @@ def test_default_recipe_trains_on_every_source_and_calibrates(mnist_dir, tmp_pat
         PRESETS["default"],
         architecture=ArchitectureConfig(hidden_size=8, num_layers=1),
         recipe=replace(PRESETS["default"].recipe,
-                       mix=TrainingMix(mnist=64, mnist_converted=64, pen=64, optdigits=64, usps=64)),
+                       mix=TrainingMix(mnist=64, mnist_converted=64, pen=64, pen_variants=64, optdigits=64, usps=64)),
     )
     monkeypatch.setitem(PRESETS, "default", small)
     out = tmp_path / "default.safetensors"
@@ -53,8 +53,13 @@ def test_default_recipe_trains_on_every_source_and_calibrates(mnist_dir, tmp_pat
             read.append(train) or read_mnist(data_dir, train)))
     config = loop.train("default", mnist_dir, epochs=1, seed=0, out=out)
     assert DigitClassifier(out).config == config
-    validation = {"mnist", "mnist scans", "pen writers", "optdigits", "usps"}
+    validation = {"mnist", "mnist scans", "pen writers", "pen variants", "optdigits", "usps"}
     assert set(config.metrics["validation_accuracy"]) == validation
+    # Each variant the held-out writer's digits allow is measured on its own, and all join "pen variants".
+    variant_counts = {name: len(labels) for name, (_, labels) in sources.variant_validation_sets(
+        mnist_dir, small.preprocess).items()}
+    assert {"slashed zero", "closed four", "five, flag apart"} <= set(config.metrics["variant_accuracy"]) == set(variant_counts)
+    assert sum(variant_counts.values()) == len(sources.validation_sets(mnist_dir, small.preprocess)["pen variants"][1])
     assert config.temperature > 0
     # Every ECE is a validation source's, on the half the temperature was not fitted on.
     assert set(config.metrics["ece"]) == set(config.metrics["ece_uncalibrated"]) == validation

@@ -9,14 +9,15 @@ Every image here is a drawing or a scan sent through the app's own conversion
 
 Converting takes minutes, so each set's result is cached under CACHE_DIR, keyed by its
 source file, the conversion settings, the seed, and a hash of the code that reads, draws and
-converts (DRAWING_CODE, with the drawing settings below in it): a change to any of them builds
-the set again, with no version number to remember to bump.
+converts (DRAWING_CODE, with the drawing settings below in it; and training/variants.py for the
+writing variants' sets): a change to any of them builds the set again, with no version number
+to remember to bump.
 """
 
 import hashlib
 import json
 import multiprocessing
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Callable
@@ -32,8 +33,9 @@ from model.config import PreprocessConfig
 from model.paths import PROJECT_ROOT
 from model.strokes import CANVAS, draw_strokes
 
-from . import data
+from . import data, variants
 from .data import PenDigit
+from .variants import VARIANTS
 
 CACHE_DIR = PROJECT_ROOT / ".cache"  # converted training images, rebuilt when missing
 # The code whose output a cached set is: the readers, this module's drawing and its settings,
@@ -166,6 +168,23 @@ class PenCanvases:
 
 
 @dataclass(frozen=True)
+class VariantCanvases:
+    """Input `index`: pen digit index // copies written as `variant` (training/variants.py), then
+    drawn on a canvas, each with its own random draw."""
+
+    digits: list[PenDigit]
+    variant: str
+    copies: int
+    seed: int
+
+    def __call__(self, index: int) -> dict:
+        rng = np.random.default_rng([self.seed, index])
+        digit = self.digits[index // self.copies]
+        strokes = VARIANTS[self.variant].write(list(digit.strokes), rng)
+        return pen_canvas(replace(digit, strokes=tuple(strokes)), rng)
+
+
+@dataclass(frozen=True)
 class ScanCopies:
     """Input `index`: copy index % copies of scan index // copies; copy 0 as stored, the others
     varied by `varied_scan`. `images` (N, H, W) uint8 hold ink as light on dark, `peak` the
@@ -229,6 +248,21 @@ def pen_set(digits: list[PenDigit], variants: int, seed: int, preprocess: Prepro
         return pixels, labels[kept]
 
     return cached("pen", key, build)
+
+
+def variant_set(variant: str, digits: list[PenDigit], copies: int, seed: int, preprocess: PreprocessConfig,
+                source: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """The pen digits that can be written as `variant`, each written so and drawn `copies` times."""
+    writable = [d for d in digits if VARIANTS[variant].can_write(d.label, d.strokes)]
+    key = {"source": file_digest(source), "writers": sorted({d.writer for d in digits}), "variant": variant,
+           "variants_code": file_digest(variants.__file__), "copies": copies, "seed": seed,
+           "preprocess": preprocess_key(preprocess)}
+
+    def build():
+        pixels, kept = convert(VariantCanvases(writable, variant, copies, seed), len(writable) * copies, preprocess)
+        return pixels, np.full(len(writable) * copies, VARIANTS[variant].label, np.int64)[kept]
+
+    return cached("variant", key, build)
 
 
 def scan_set(name: str, images: np.ndarray, labels: np.ndarray, variants: int, seed: int,

@@ -27,7 +27,7 @@ from .calibration import ThresholdAtGridEdge, calibrate, unsure_threshold_inside
 from .data import augment
 from .recipe import CORRECTION_REPEATS, PRESETS
 from .scribbles import validation_scribbles
-from .sources import mnist_test_scans, training_sets, validation_sets
+from .sources import mnist_test_scans, training_sets, validation_sets, variant_validation_sets
 
 
 def epoch_indices(pool: int, count: int, generator: torch.Generator) -> torch.Tensor:
@@ -98,7 +98,7 @@ def accuracies(model, sets: dict, preprocess: PreprocessConfig) -> tuple[dict, d
     return {name: (logits[name].argmax(1) == sets[name][1]).float().mean().item() for name in sets}, logits
 
 
-DRAWN_VALIDATION = ("pen writers", "mnist scans")  # the validation sources that are drawings
+DRAWN_VALIDATION = ("pen writers", "pen variants", "mnist scans")  # the validation sources that are drawings
 
 
 def unsure_threshold(model, validation: dict, logits: dict, temperature: float,
@@ -180,8 +180,10 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
     temperature, ece_before, ece_after = calibrate(
         {name: (validation_logits[name], validation[name][1]) for name in validation}, fit=recipe.calibrate)
     unsure_below, at_edge = unsure_threshold(final, validation, validation_logits, temperature, preprocess)
+    variant_accuracy, _ = accuracies(final, variant_validation_sets(data_dir, preprocess), preprocess)
     metrics = {
         "validation_accuracy": validation_accuracy,
+        "variant_accuracy": variant_accuracy,  # the held-out writers' digits in each variant
         "ece_uncalibrated": ece_before,  # on the halves the temperature was not fitted on
         "ece": ece_after,
         "epochs": recipe.epochs,
@@ -203,6 +205,7 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
         temperature=round(temperature, 4), recipe=recipe, metrics=metrics,
     )
     config = save_model(final, config, out)
+    print("held-out writers' variants: " + ", ".join(f"{n} {a:.4f}" for n, a in variant_accuracy.items()))
     print(f"temperature {temperature:.4f}, unsure below {unsure_below}")
     print("ECE (15 bins) on the validation halves the temperature was not fitted on, before -> after: " + ", ".join(
         f"{n} {metrics['ece_uncalibrated'][n]:.4f} -> {metrics['ece'][n]:.4f}" for n in metrics["ece"]))

@@ -3,7 +3,8 @@
 Every choice (the recipe, the epochs, the temperature, the "unsure" threshold) is made on the
 held-out parts below, never on a test split:
 - MNIST: a twelfth of the training images (5,000), picked by a fixed permutation;
-- pen trajectories: five whole writers, never seen in training;
+- pen trajectories: five whole writers, never seen in training; and the same writers' digits
+  written in each of training/variants.py's ways;
 - optdigits: the `.cv` part (the same 30 writers as `.tra`, other digits);
 - USPS: the last 1,000 training images.
 
@@ -20,16 +21,18 @@ import torch
 from model.config import PreprocessConfig, TrainingMix
 from model.mnist import load_mnist
 
-from .converted import file_digest, pen_set, scan_set
+from .converted import file_digest, pen_set, scan_set, variant_set
 from .data import OPTDIGITS_FILES, PENDIGITS_FILE, handwriting_path, load_usps, read_optdigits, read_pendigits
+from .variants import VARIANTS
 
 MNIST_VALIDATION_SHARE = 12  # one image in this many
 PEN_VALIDATION_WRITERS = frozenset({26, 27, 28, 29, 30})
 USPS_VALIDATION_COUNT = 1000
 SPLIT_SEED = 0
 # Converted copies of each training image; each epoch draws from them (model.config.TrainingMix).
-TRAIN_VARIANTS = {"mnist_converted": 3, "pen": 4, "optdigits": 6, "usps": 4}
+TRAIN_VARIANTS = {"mnist_converted": 3, "pen": 4, "optdigits": 6, "usps": 4, "pen_variants": 2}
 PEN_VALIDATION_VARIANTS = 2  # each held-out pen digit is drawn twice, at different sizes and pens
+VARIANT_VALIDATION_COPIES = 4  # each held-out digit written in each way that suits it, 4 times
 TRAIN_SEED, VALIDATION_SEED = 1, 2  # drawing seeds: validation drawings are never training ones
 
 Labelled = tuple[torch.Tensor, torch.Tensor]  # pixels (N, 28, 28) in [0, 1], labels (N,)
@@ -57,6 +60,11 @@ def training_sets(data_dir: Path, mix: TrainingMix, preprocess: PreprocessConfig
         path = handwriting_path(data_dir, PENDIGITS_FILE)
         digits = [d for d in read_pendigits(path) if d.writer not in PEN_VALIDATION_WRITERS]
         sets["pen"] = pen_set(digits, TRAIN_VARIANTS["pen"], TRAIN_SEED, preprocess, path)
+    if mix.pen_variants:
+        path = handwriting_path(data_dir, PENDIGITS_FILE)
+        digits = [d for d in read_pendigits(path) if d.writer not in PEN_VALIDATION_WRITERS]
+        sets["pen_variants"] = _joined(
+            [variant_set(name, digits, TRAIN_VARIANTS["pen_variants"], TRAIN_SEED, preprocess, path) for name in VARIANTS])
     if mix.optdigits:
         path = handwriting_path(data_dir, OPTDIGITS_FILES["train"])
         scans, scan_labels = read_optdigits(path)
@@ -84,11 +92,26 @@ def validation_sets(data_dir: Path, preprocess: PreprocessConfig) -> dict[str, L
         "mnist": (images[held_out], labels[held_out]),
         "mnist scans": _mnist_scans(data_dir, images, labels, held_out, 0, preprocess),
         "pen writers": pen_set(pen_digits, PEN_VALIDATION_VARIANTS, VALIDATION_SEED, preprocess, pen_path),
+        "pen variants": _joined(list(variant_validation_sets(data_dir, preprocess).values())),
         "optdigits": scan_set("optdigits", opt_scans, opt_labels, 0, VALIDATION_SEED, preprocess,
                               file_digest(opt_path)),
         "usps": scan_set("usps", usps_scans[part], usps_labels[part], 0, VALIDATION_SEED, preprocess,
                          _array_digest(usps_scans[part])),
     }
+
+
+def variant_validation_sets(data_dir: Path, preprocess: PreprocessConfig) -> dict[str, Labelled]:
+    """The held-out pen writers' digits written in each of training/variants.py's ways, by variant
+    (the variants that none of them can be written in are left out)."""
+    path = handwriting_path(data_dir, PENDIGITS_FILE)
+    digits = [d for d in read_pendigits(path) if d.writer in PEN_VALIDATION_WRITERS]
+    sets = {name: variant_set(name, digits, VARIANT_VALIDATION_COPIES, VALIDATION_SEED, preprocess, path)
+            for name in VARIANTS}
+    return {name: labelled for name, labelled in sets.items() if len(labelled[1])}  # none writable: no figure
+
+
+def _joined(sets: list[Labelled]) -> Labelled:
+    return torch.cat([pixels for pixels, _ in sets]), torch.cat([labels for _, labels in sets])
 
 
 def mnist_test_scans(data_dir: Path, preprocess: PreprocessConfig) -> Labelled:

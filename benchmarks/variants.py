@@ -1,0 +1,76 @@
+"""Each writing variant's accuracy (training/variants.py), and the sheet that shows them.
+
+The held-out pen writers' digits (training/sources.py) are written in each way that suits them,
+drawn on canvases and sent through the app's conversion, then read by the shipped weights, the
+previous shipped weights (MNIST alone) and the tutorial's recipe:
+
+    python -m benchmarks.variants [--sheet docs/variants.png]
+
+`--sheet` also draws the held-out writers' digits as written and in each variant, a row each.
+"""
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from model.canvas import normalize
+from model.network import predict_labels
+from model.paths import DATA_DIR, DEFAULT_WEIGHTS, MNIST_ONLY_WEIGHTS, SEED_WEIGHTS
+from model.weights import load_model
+from training.converted import pen_canvas
+from training.data import PENDIGITS_FILE, handwriting_path, read_pendigits
+from training.sources import PEN_VALIDATION_WRITERS, variant_validation_sets
+from training.variants import VARIANTS
+
+MODELS = {"shipped": DEFAULT_WEIGHTS, "mnist-only": MNIST_ONLY_WEIGHTS, "seed": SEED_WEIGHTS}
+SHEET_COLUMNS = 8
+TILE = 96  # pixels for each drawing on the sheet
+LABEL_WIDTH = 170
+
+
+def accuracy_table(data_dir: Path) -> str:
+    rows = {}
+    for model_name, weights in MODELS.items():
+        network, config = load_model(weights)
+        for variant, (pixels, labels) in variant_validation_sets(data_dir, config.preprocess).items():
+            right = (predict_labels(network, normalize(pixels, config.preprocess)) == labels).float().mean().item()
+            rows.setdefault(variant, {"n": len(labels)})[model_name] = right
+    lines = ["| variant | n | " + " | ".join(MODELS) + " |", "|---" * (len(MODELS) + 2) + "|"]
+    lines += [f"| {variant} | {row['n']:,} | " + " | ".join(f"{row[m]:.2%}" for m in MODELS) + " |"
+              for variant, row in rows.items()]
+    return "\n".join(lines)
+
+
+def draw_sheet(data_dir: Path, path: Path) -> None:
+    """A row for each variant: held-out writers' digits written so, as the canvas would show them."""
+    digits = [d for d in read_pendigits(handwriting_path(data_dir, PENDIGITS_FILE)) if d.writer in PEN_VALIDATION_WRITERS]
+    sheet = Image.new("L", (LABEL_WIDTH + SHEET_COLUMNS * TILE, len(VARIANTS) * TILE), 255)
+    pen = ImageDraw.Draw(sheet)
+    for row, (name, variant) in enumerate(VARIANTS.items()):
+        pen.text((8, row * TILE + TILE // 2 - 6), name, fill=0)
+        writable = [d for d in digits if variant.can_write(d.label, d.strokes)]
+        for column, digit in enumerate(writable[:: max(1, len(writable) // SHEET_COLUMNS)][:SHEET_COLUMNS]):
+            rng = np.random.default_rng([row, column])
+            strokes = variant.write(list(digit.strokes), rng)
+            ink = pen_canvas(type(digit)(tuple(strokes), digit.label, digit.writer), rng)["layers"][0][..., 3]
+            tile = Image.fromarray(255 - ink).resize((TILE - 4, TILE - 4), Image.Resampling.LANCZOS)
+            sheet.paste(tile, (LABEL_WIDTH + column * TILE + 2, row * TILE + 2))
+    sheet.save(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where MNIST and handwriting/ are")
+    parser.add_argument("--sheet", type=Path, help="also draw the variant sheet to this PNG")
+    args = parser.parse_args()
+    if args.sheet:
+        draw_sheet(args.data_dir, args.sheet)
+        print(f"wrote {args.sheet}")
+    print("accuracy on the held-out pen writers' digits written in each variant\n")
+    print(accuracy_table(args.data_dir))
+
+
+if __name__ == "__main__":
+    main()
