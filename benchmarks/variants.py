@@ -10,10 +10,11 @@ previous shipped weights (MNIST alone) and the tutorial's recipe:
 """
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from model.canvas import normalize
 from model.network import predict_labels
@@ -26,8 +27,8 @@ from training.variants import VARIANTS
 
 MODELS = {"shipped": DEFAULT_WEIGHTS, "mnist-only": MNIST_ONLY_WEIGHTS, "seed": SEED_WEIGHTS}
 SHEET_COLUMNS = 8
-TILE = 96  # pixels for each drawing on the sheet
-LABEL_WIDTH = 170
+TILE = 80  # pixels for each drawing on the sheet
+LABEL_WIDTH = 190
 
 
 def accuracy_table(data_dir: Path) -> str:
@@ -44,19 +45,23 @@ def accuracy_table(data_dir: Path) -> str:
 
 
 def draw_sheet(data_dir: Path, path: Path) -> None:
-    """A row for each variant: held-out writers' digits written so, as the canvas would show them."""
+    """A row for each variant: held-out writers' digits written so, drawn by the canvas's brush
+    as training draws them, each cropped to its ink."""
     digits = [d for d in read_pendigits(handwriting_path(data_dir, PENDIGITS_FILE)) if d.writer in PEN_VALIDATION_WRITERS]
     sheet = Image.new("L", (LABEL_WIDTH + SHEET_COLUMNS * TILE, len(VARIANTS) * TILE), 255)
     pen = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default(size=16)
     for row, (name, variant) in enumerate(VARIANTS.items()):
-        pen.text((8, row * TILE + TILE // 2 - 6), name, fill=0)
+        pen.text((8, row * TILE + TILE // 2), name, fill=0, font=font, anchor="lm")
         writable = [d for d in digits if variant.can_write(d.label, d.strokes)]
         for column, digit in enumerate(writable[:: max(1, len(writable) // SHEET_COLUMNS)][:SHEET_COLUMNS]):
             rng = np.random.default_rng([row, column])
             strokes = variant.write(list(digit.strokes), rng)
-            ink = pen_canvas(type(digit)(tuple(strokes), digit.label, digit.writer), rng)["layers"][0][..., 3]
-            tile = Image.fromarray(255 - ink).resize((TILE - 4, TILE - 4), Image.Resampling.LANCZOS)
-            sheet.paste(tile, (LABEL_WIDTH + column * TILE + 2, row * TILE + 2))
+            ink = pen_canvas(replace(digit, strokes=tuple(strokes)), rng)["layers"][0][..., 3]
+            drawing = Image.fromarray(255 - ink).crop(Image.fromarray(ink).getbbox())
+            drawing.thumbnail((TILE - 12, TILE - 12), Image.Resampling.LANCZOS)
+            sheet.paste(drawing, (LABEL_WIDTH + column * TILE + (TILE - drawing.width) // 2,
+                                  row * TILE + (TILE - drawing.height) // 2))
     sheet.save(path)
 
 
