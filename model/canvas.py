@@ -59,6 +59,7 @@ def find_digit(image, preprocess: PreprocessConfig) -> np.ndarray | NoDigit:
 
     Raises InvalidImage for input that cannot be read as an image.
     """
+    image = read_stroke_file(image)
     if isinstance(image, dict) and "strokes" in image:
         strokes = parse_strokes(image)  # once: the tap check and the ink both need them
         if strokes and travel_of(strokes) < BRUSH_WIDTH:
@@ -86,6 +87,14 @@ def ink_map(image) -> np.ndarray | None:
     if isinstance(image, np.ndarray):
         return _array_ink(image)
     raise InvalidImage(f"Expected strokes, an image or a file path, not {type(image).__name__}.")
+
+
+def read_stroke_file(image):
+    """A stroke value's .json file -> the stroke value in it, so that it is read as the page's
+    strokes are (a tap is too small); anything else as it is."""
+    if isinstance(image, (str, Path)) and Path(image).suffix.lower() == ".json":
+        return read_json(Path(image))
+    return image
 
 
 def read_json(path: Path):
