@@ -14,6 +14,8 @@ Images (the API, the command line) are split the same way, with the ink's connec
 components in place of strokes: `split_image`.
 """
 
+from functools import cache
+
 import numpy as np
 
 OVERLAP = 0.2  # of the narrower extent's width: more overlap than this is one digit
@@ -27,10 +29,10 @@ def group_boxes(boxes: np.ndarray, ink_distance=None) -> list[list[int]]:
     """(N, 4) boxes (x0, y0, x1, y1), y down -> the indices of each digit's boxes, digits in
     reading order: rows top to bottom, then left to right. Each group's indices ascend.
 
-    ink_distance: for strokes, (row, height) -> a function (i, j) -> how close the paths of
-    boxes i and j of that row come, given the row's height; boxes whose paths come within
-    TOUCH of it are one digit whatever their extents (strokes that touch). Without it (an
-    image's connected components), boxes are as far apart as their boxes say."""
+    ink_distance: for strokes, height -> a function (i, j) -> how close the paths of boxes i
+    and j come, measured finely enough for a row of that height; boxes whose paths come within
+    TOUCH of the row's height are one digit whatever their extents (strokes that touch).
+    Without it (an image's connected components), boxes are as far apart as their boxes say."""
     if len(boxes) == 0:
         return []
     rows, groups = _rows(boxes), []
@@ -66,7 +68,7 @@ def _columns(boxes: np.ndarray, row: list[int], ink_distance=None) -> list[list[
     height = float(boxes[row, 3].max() - boxes[row, 1].min())
     least = MIN_WIDTH * max(height, 1e-6)
     reach = TOUCH * max(height, 1e-6)
-    apart = ink_distance(row, height) if ink_distance else lambda i, j: _box_distance(boxes[i], boxes[j])
+    apart = ink_distance(height) if ink_distance else lambda i, j: _box_distance(boxes[i], boxes[j])
     groups = [[i] for i in row]
     extents = [(float(boxes[i, 0]), float(boxes[i, 2])) for i in row]
     touching = [(a, b) for a in row for b in row if a < b and _box_distance(boxes[a], boxes[b]) <= reach
@@ -124,14 +126,14 @@ def stroke_boxes(strokes: list[np.ndarray]) -> np.ndarray:
 def stroke_groups(strokes: list[np.ndarray]) -> list[list[int]]:
     """A drawing's strokes -> the indices of each digit's strokes, in reading order: strokes
     that touch (a 5's flag drawn from its stem, a 4's stem across its bar) are one digit."""
-    return group_boxes(stroke_boxes(strokes), lambda row, height: path_distance(strokes, row, height))
+    return group_boxes(stroke_boxes(strokes), lambda height: path_distance(strokes, height))
 
 
-def path_distance(strokes: list[np.ndarray], row: list[int], height: float):
-    """The strokes of `row` -> a function (i, j) -> how close the paths of strokes i and j come,
-    measured on points at most TOUCH of the row's `height` apart along each path."""
-    paths = {i: _dense(strokes[i], TOUCH * max(height, 1e-6)) for i in row}
-    return lambda i, j: float(np.linalg.norm(paths[i][:, None] - paths[j][None], axis=2).min())  # of (Ki, Kj)
+def path_distance(strokes: list[np.ndarray], height: float):
+    """Strokes -> a function (i, j) -> how close the paths of strokes i and j come, measured on
+    points at most TOUCH of a row's `height` apart along each path (laid out when first needed)."""
+    path = cache(lambda i: _dense(strokes[i], TOUCH * max(height, 1e-6)))
+    return lambda i, j: float(np.linalg.norm(path(i)[:, None] - path(j)[None], axis=2).min())  # of (Ki, Kj)
 
 
 DENSE_POINTS = 400  # at most about this many points along one stroke, however fine the step is
