@@ -20,7 +20,7 @@ import numpy as np
 
 OVERLAP = 0.2  # of the narrower extent's width: more overlap than this is one digit
 MIN_WIDTH = 0.15  # of the row's height: the least width a stroke counts as, for a 1 or a dot
-TOUCH = 0.04  # of the drawing's height: strokes this close are one digit
+TOUCH = 0.04  # of the row's height: strokes whose paths come this close are one digit
 PART = 0.3  # of the row's height: a group shorter than this is part of a digit, not a digit
 ROW_GAP = 0.06  # of the drawing's height: a vertical gap at least this wide between ink starts a new row
 
