@@ -8,7 +8,7 @@ digit's columns, join it, while neighbours that only lean into each other (slant
 stay apart. A thin stroke (a 1) counts as at least MIN_WIDTH of the row's height wide. A group
 much shorter than its row is part of a digit, never a digit: people write no digit at a third
 of its neighbours' height, but a dot, a 5's flag or a 7's bar drawn apart from the rest, or a
-1's foot, is that short. It joins the nearest digit.
+1's foot, is that short. It joins the digit whose ink comes nearest.
 
 Images (the API, the command line) are split the same way, with the ink's connected
 components in place of strokes: `split_image`.
