@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
 from .config import PreprocessConfig
@@ -59,6 +58,7 @@ def find_digit(image, preprocess: PreprocessConfig) -> np.ndarray | NoDigit:
 
     Raises InvalidImage for input that cannot be read as an image.
     """
+    image = read_stroke_file(image)
     if isinstance(image, dict) and "strokes" in image:
         strokes = parse_strokes(image)  # once: the tap check and the ink both need them
         if strokes and travel_of(strokes) < BRUSH_WIDTH:
@@ -86,6 +86,14 @@ def ink_map(image) -> np.ndarray | None:
     if isinstance(image, np.ndarray):
         return _array_ink(image)
     raise InvalidImage(f"Expected strokes, an image or a file path, not {type(image).__name__}.")
+
+
+def read_stroke_file(image):
+    """A stroke value's .json file -> the stroke value in it, so that it is read as the page's
+    strokes are (a tap is too small); anything else as it is."""
+    if isinstance(image, (str, Path)) and Path(image).suffix.lower() == ".json":
+        return read_json(Path(image))
+    return image
 
 
 def read_json(path: Path):
@@ -242,20 +250,19 @@ def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | N
         box = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)  # the ink's bounding box
         levels = Image.fromarray(np.asarray(ink, np.float32), "F")
         levels = levels.resize(work_size, Image.Resampling.BICUBIC, box=box)
-        strokes = torch.from_numpy(np.asarray(levels) >= preprocess.ink_threshold).float()
+        strokes = (np.asarray(levels) >= preprocess.ink_threshold).astype(np.float32)
     else:
         mask = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
         coverage = np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).resize(work_size, Image.Resampling.BOX))
         # Any cell the ink touches (over a tenth of it; any touch for hairlines on a huge
         # image) is ink, so strokes thinner than a cell survive the reduction; their width
         # is set right below.
-        strokes = torch.from_numpy(coverage > (25 if coverage.max() > 25 else 0)).float()
+        strokes = (coverage > (25 if coverage.max() > 25 else 0)).astype(np.float32)
     if not strokes.any():  # ink too faint or too fine to survive the resampling
         return NoDigit.TOO_SMALL
     target_width = preprocess.stroke_width * preprocess.supersample
     margin = int(target_width) + 2
-    strokes = F.pad(strokes, (margin, margin, margin, margin))[None, None]  # (1, 1, h, w)
-    strokes = _set_stroke_width(strokes, target_width)[0, 0].numpy()
+    strokes = _set_stroke_width(np.pad(strokes, margin), target_width)
     return _place_by_centre_of_mass(_fit_to_box(strokes, preprocess.box_size), preprocess.frame_size)
 
 
@@ -268,19 +275,37 @@ def _fit_to_box(strokes: np.ndarray, box_size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(strokes).resize(size, Image.Resampling.BOX))
 
 
-def _set_stroke_width(strokes: torch.Tensor, target: float) -> torch.Tensor:
-    """Dilates or erodes a binary (1, 1, h, w) stroke image towards a stroke `target` pixels wide."""
+def _set_stroke_width(strokes: np.ndarray, target: float) -> np.ndarray:
+    """Dilates or erodes a binary (h, w) float32 stroke image towards a stroke `target` pixels wide."""
     area = strokes.sum()
-    eroded = -F.max_pool2d(-strokes, 3, stride=1, padding=1)
+    eroded = -_max_filter(-strokes, 3)
     boundary = (strokes - eroded).sum()  # ink pixels with a paper neighbour: both edges of a stroke
     width = float(2 * area / boundary) if boundary > 0 else target
     kernel = 2 * round(abs(target - width) / 2) + 1  # odd: a k-wide kernel changes width by k - 1
     if kernel < 3:
         return strokes
     if target > width:
-        return F.max_pool2d(strokes, kernel, stride=1, padding=kernel // 2)
-    thinned = -F.max_pool2d(-strokes, kernel, stride=1, padding=kernel // 2)
+        return _max_filter(strokes, kernel)
+    thinned = -_max_filter(-strokes, kernel)
     return thinned if thinned.sum() > 0.25 * area else strokes
+
+
+def _max_filter(image: np.ndarray, size: int) -> np.ndarray:
+    """The largest value in the size x size window (size odd) around each pixel, the window
+    clipped to the image, as torch's max_pool2d with stride 1 gives it, at a third of its cost
+    for these small images: down the columns, then along the rows."""
+    return _max_down_columns(_max_down_columns(image, size).T, size).T
+
+
+def _max_down_columns(image: np.ndarray, size: int) -> np.ndarray:
+    """The largest value among the `size` pixels of its column centred on each pixel (size odd)."""
+    height, reach = image.shape[0], size // 2
+    padded = np.full((height + 2 * reach, image.shape[1]), -np.inf, image.dtype)
+    padded[reach : reach + height] = image
+    largest = padded[:height].copy()
+    for shift in range(1, size):
+        np.maximum(largest, padded[shift : shift + height], out=largest)
+    return largest
 
 
 def _place_by_centre_of_mass(digit: np.ndarray, frame_size: int) -> np.ndarray:

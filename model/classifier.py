@@ -1,16 +1,19 @@
 """The pretrained digit classifier: a drawing in, a label and ten probabilities out."""
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .canvas import InvalidImage, NoDigit, find_digit, frame_digit, ink_map, normalize, read_json
+from .canvas import InvalidImage, NoDigit, find_digit, frame_digit, ink_map, normalize, read_stroke_file
+from .config import PreprocessConfig
 from .explain import Explanation, explain
 from .segment import split_image, stroke_groups
-from .strokes import BRUSH_WIDTH, CANVAS, draw_strokes, parse_strokes
+from .strokes import BRUSH_WIDTH, CANVAS, draw_strokes, ink_of, parse_strokes, travel_of
 from .weights import DEFAULT_WEIGHTS, load_model
 
 
@@ -34,12 +37,19 @@ class Prediction:
 
 @dataclass(frozen=True)
 class NumberReading:
-    """A drawing read as a number: `whole`, the drawing read as one digit (today's answer, and
-    the number's one digit when there is one), and `digits`, each digit's prediction in
-    reading order (none when nothing is drawn)."""
+    """A drawing read as a number: `digits`, each digit's prediction in reading order (none when
+    there is no digit), and `whole`, the drawing read as one digit: /predict's answer from
+    before it read numbers, which it still gives. For a drawing of one digit read as `predict`
+    reads it (on a square canvas, or an image), or of none, `whole` is known already: that
+    digit, or why there is none. Otherwise `read_whole` reads it when it is first asked for
+    (by /predict and the command line; the page shows the digits)."""
 
-    whole: Prediction
     digits: list[Prediction]
+    read_whole: Callable[[], Prediction] = field(repr=False, compare=False)
+
+    @cached_property
+    def whole(self) -> Prediction:
+        return self.read_whole()
 
     @property
     def number(self) -> str | None:
@@ -92,22 +102,26 @@ class DigitClassifier:
         )
 
     def read_number(self, image) -> NumberReading:
-        """A drawing split into its digits (model/segment.py), each read as `predict` reads one
-        digit, all in one batch. The whole drawing is read by `predict`, as it always was: a
-        drawing of one digit is read once, and that reading is its one digit."""
-        whole = self.predict(image)
-        if whole.reason in (NoDigit.UNREADABLE, NoDigit.BLANK):
-            return NumberReading(whole, [])
+        """A drawing split into its digits (model/segment.py), each converted as one digit is
+        (`find_digits`: the drawing parsed, and each stroke drawn, once) and all read in one
+        batch. A drawing of one digit on a square canvas, or an image of one, is converted and
+        read exactly as `predict` reads it."""
         try:
-            inks = digit_inks(image, self.config.preprocess.ink_threshold, self.config.preprocess.min_extent)
-        except InvalidImage as invalid:  # predict has read it already: not expected
-            return NumberReading(no_digit(NoDigit.UNREADABLE, str(invalid)), [])
-        if len(inks) <= 1 and (not inks or inks[0] is None):  # one digit, drawn as `predict` draws it
-            return NumberReading(whole, [whole] if whole.label is not None else [])
-        found = [ink if isinstance(ink, NoDigit) else frame_digit(ink, self.config.preprocess) for ink in inks]
-        framed = [f for f in found if not isinstance(f, NoDigit)]
+            found = find_digits(image, self.config.preprocess)
+        except InvalidImage as invalid:
+            unreadable = no_digit(NoDigit.UNREADABLE, str(invalid))
+            return NumberReading([], lambda: unreadable)
+        if isinstance(found, NoDigit):  # nothing drawn, or a tap
+            nothing = no_digit(found)
+            return NumberReading([], lambda: nothing)
+        pixels, as_predict = found
+        framed = [p for p in pixels if not isinstance(p, NoDigit)]
         readings = iter(self._read_batch(framed) if framed else [])
-        return NumberReading(whole, [no_digit(f) if isinstance(f, NoDigit) else next(readings) for f in found])
+        digits = [no_digit(p) if isinstance(p, NoDigit) else next(readings) for p in pixels]
+        if as_predict:  # `predict`'s answer: a digit, or why there is none
+            (digit,) = digits
+            return NumberReading(digits if digit.label is not None else [], lambda: digit)
+        return NumberReading(digits, lambda: self.predict(image))
 
     def _read_batch(self, pixels: list[np.ndarray]) -> list[Prediction]:
         inputs = normalize(torch.from_numpy(np.stack(pixels)), self.config.preprocess)  # (B, 28, 28)
@@ -125,37 +139,48 @@ class DigitClassifier:
 GROUP_SIDE = 160  # a digit of a number is drawn at most this many pixels high or wide
 
 
-def digit_inks(image, ink_threshold: float, min_extent: float) -> list[np.ndarray | NoDigit | None]:
-    """A drawing -> one ink image per digit, in reading order; [None] for a drawing of one digit
-    that `predict` draws as this would (on a square canvas), NoDigit.TOO_SMALL for a speck. A stroke value's groups of strokes
-    are each drawn alone at the scale that makes the drawing's shorter side CANVAS, so the brush
-    is as wide beside each digit as beside a digit drawn alone on the page's square canvas, on a
-    canvas just larger than the group (the conversion crops to the ink anyway); an image is
-    split by its ink (`split_image`)."""
-    if isinstance(image, (str, Path)) and Path(image).suffix.lower() == ".json":
-        image = read_json(Path(image))  # a stroke value's file: split by its strokes
-    if isinstance(image, dict) and "strokes" in image:
-        strokes = parse_strokes(image)  # the longer side scaled to CANVAS
-        groups = stroke_groups(strokes)
-        width, height = (float(image[key]) for key in ("width", "height"))
-        if len(groups) <= 1 and width == height:  # `predict` draws it just so
-            return [None] * len(groups)
-        scale = max(width, height) / min(width, height)  # the shorter side to CANVAS
-        inks = []
-        for group in groups:
-            points = [strokes[i] * scale for i in group]
-            low = np.min([p.min(0) for p in points], axis=0)
-            side = float((np.max([p.max(0) for p in points], axis=0) - low).max()) + BRUSH_WIDTH
-            # Drawn smaller, brush and all, when large: the conversion reduces it to 20 pixels.
-            if side < min_extent * CANVAS:  # as `frame_digit` judges a digit drawn alone
-                inks.append(NoDigit.TOO_SMALL)
-                continue
-            fit = min(1.0, GROUP_SIDE / side)
-            margin = BRUSH_WIDTH * fit
-            ink = draw_strokes([(p - low) * fit + margin for p in points], BRUSH_WIDTH * fit,
-                               math.ceil(side * fit + 2 * margin))
-            inks.append(ink.astype(np.float32) / 255.0)
-        return inks
-    ink = ink_map(image)
-    inks = [] if ink is None else split_image(ink, ink_threshold)
-    return [None] if len(inks) == 1 else inks  # one digit: `predict` reads it
+def find_digits(image, preprocess: PreprocessConfig) -> tuple[list[np.ndarray | NoDigit], bool] | NoDigit:
+    """A drawing -> each digit's (28, 28) input in reading order, or why it has none, and
+    whether the drawing is one digit converted exactly as `find_digit` converts it; or why the
+    whole drawing has no digit (nothing drawn, or a tap). Raises InvalidImage as `find_digit` does.
+
+    A stroke value is parsed once. On a square canvas one digit is drawn as `find_digit` draws
+    it; otherwise each group of strokes is drawn alone at the page's scale (the drawing's
+    shorter side CANVAS), so the brush is as wide beside each digit as beside a digit drawn
+    alone on the page's square canvas, on a canvas just larger than the group (the conversion
+    crops to the ink anyway). An image is split by its ink (`split_image`); an image of one
+    digit is converted whole, as `find_digit` converts it."""
+    image = read_stroke_file(image)
+    if not (isinstance(image, dict) and "strokes" in image):
+        ink = ink_map(image)
+        if ink is None:
+            return NoDigit.BLANK
+        inks = split_image(ink, preprocess.ink_threshold)
+        if len(inks) == 1:
+            return [frame_digit(ink, preprocess)], True
+        return [frame_digit(digit, preprocess) for digit in inks], False
+    strokes = parse_strokes(image)  # the longer side scaled to CANVAS
+    width, height = (float(image[key]) for key in ("width", "height"))
+    scale = max(width, height) / min(width, height)  # to the page's scale: the shorter side CANVAS
+    if not strokes:
+        return NoDigit.BLANK
+    if travel_of(strokes) * scale < BRUSH_WIDTH:
+        return NoDigit.TOO_SMALL  # a tap or a tick, as `find_digit` judges one
+    groups = stroke_groups(strokes)
+    if len(groups) == 1 and width == height:
+        return [frame_digit(ink_of(strokes), preprocess)], True
+    pixels = []
+    for group in groups:
+        points = [strokes[i] * scale for i in group]
+        low = np.min([p.min(0) for p in points], axis=0)
+        side = float((np.max([p.max(0) for p in points], axis=0) - low).max()) + BRUSH_WIDTH
+        # Drawn smaller, brush and all, when large: the conversion reduces it to 20 pixels.
+        if side < preprocess.min_extent * CANVAS:  # as `frame_digit` judges a digit drawn alone
+            pixels.append(NoDigit.TOO_SMALL)
+            continue
+        fit = min(1.0, GROUP_SIDE / side)
+        margin = BRUSH_WIDTH * fit
+        ink = draw_strokes([(p - low) * fit + margin for p in points], BRUSH_WIDTH * fit,
+                           math.ceil(side * fit + 2 * margin))
+        pixels.append(frame_digit(ink.astype(np.float32) / 255.0, preprocess))
+    return pixels, False

@@ -5,33 +5,40 @@ within a row into digits, by their horizontal extents. Two strokes (or groups) a
 when their horizontal extents overlap by at least OVERLAP of the narrower one's width, so a
 4's stem or second stroke, a 5's flag, a 7's bar and a slashed zero's slash, each inside its
 digit's columns, join it, while neighbours that only lean into each other (slanted digits)
-stay apart. A thin stroke (a 1) counts as at least MIN_WIDTH of the row's height wide.
+stay apart. A thin stroke (a 1) counts as at least MIN_WIDTH of the row's height wide. A group
+much shorter than its row is part of a digit, never a digit: people write no digit at a third
+of its neighbours' height, but a dot, a 5's flag or a 7's bar drawn apart from the rest, or a
+1's foot, is that short. It joins the digit whose ink comes nearest.
 
 Images (the API, the command line) are split the same way, with the ink's connected
 components in place of strokes: `split_image`.
 """
 
+from functools import cache
+
 import numpy as np
 
 OVERLAP = 0.2  # of the narrower extent's width: more overlap than this is one digit
 MIN_WIDTH = 0.15  # of the row's height: the least width a stroke counts as, for a 1 or a dot
-TOUCH = 0.04  # of the drawing's height: strokes this close are one digit
-SPECK = 0.2  # of the row's height: a group no larger than this is a speck, not a digit
+TOUCH = 0.04  # of the row's height: strokes whose paths come this close are one digit
+PART = 0.3  # of the row's height: a group shorter than this is part of a digit, not a digit
 ROW_GAP = 0.06  # of the drawing's height: a vertical gap at least this wide between ink starts a new row
 
 
-def group_boxes(boxes: np.ndarray, touching=None) -> list[list[int]]:
+def group_boxes(boxes: np.ndarray, ink_distance=None) -> list[list[int]]:
     """(N, 4) boxes (x0, y0, x1, y1), y down -> the indices of each digit's boxes, digits in
     reading order: rows top to bottom, then left to right. Each group's indices ascend.
 
-    touching: (indices, height) -> pairs of those boxes that are one digit whatever their
-    extents (strokes that touch), given the height of their row."""
+    ink_distance: for strokes, height -> a function (i, j) -> how close the paths of boxes i
+    and j come, measured finely enough for a row of that height; boxes whose paths come within
+    TOUCH of the row's height are one digit whatever their extents (strokes that touch).
+    Without it (an image's connected components), boxes are as far apart as their boxes say."""
     if len(boxes) == 0:
         return []
     rows, groups = _rows(boxes), []
     while rows:
         row = rows.pop(0)
-        columns = _columns(boxes, row, touching)
+        columns = _columns(boxes, row, ink_distance)
         # A band of one digit above another band is no row of a number: a 5's flag or the top
         # of an 8 written apart from the rest. Rows are filled before the next one starts.
         if rows and len(columns) < 2:
@@ -56,13 +63,17 @@ def _rows(boxes: np.ndarray) -> list[list[int]]:
     return [sorted(row) for row in rows]
 
 
-def _columns(boxes: np.ndarray, row: list[int], touching=None) -> list[list[int]]:
+def _columns(boxes: np.ndarray, row: list[int], ink_distance=None) -> list[list[int]]:
     """The row's boxes grouped into digits by their horizontal extents, left to right."""
     height = float(boxes[row, 3].max() - boxes[row, 1].min())
     least = MIN_WIDTH * max(height, 1e-6)
+    reach = TOUCH * max(height, 1e-6)
+    apart = ink_distance(height) if ink_distance else lambda i, j: _box_distance(boxes[i], boxes[j])
     groups = [[i] for i in row]
     extents = [(float(boxes[i, 0]), float(boxes[i, 2])) for i in row]
-    for a, b in touching(row, height) if touching else ():
+    touching = [(a, b) for a in row for b in row if a < b and _box_distance(boxes[a], boxes[b]) <= reach
+                and apart(a, b) <= reach] if ink_distance else []
+    for a, b in touching:
         ga, gb = sorted(next(g for g, group in enumerate(groups) if i in group) for i in (a, b))
         if ga != gb:
             groups[ga] += groups.pop(gb)
@@ -83,16 +94,21 @@ def _columns(boxes: np.ndarray, row: list[int], touching=None) -> list[list[int]
                 break
     order = sorted(range(len(groups)), key=lambda g: extents[g][0] + extents[g][1])
     groups = [sorted(groups[g]) for g in order]
-    # A speck (a dot, a tick) is no digit of its own: it joins the nearest digit.
-    sizes = [max(boxes[g, 2].max() - boxes[g, 0].min(), boxes[g, 3].max() - boxes[g, 1].min()) for g in groups]
-    for g in reversed(range(len(groups))):
-        if len(groups) > 1 and sizes[g] < SPECK * height:
-            centre = boxes[groups[g], 0].min() + boxes[groups[g], 2].max()
-            others = [o for o in range(len(groups)) if o != g]
-            nearest = min(others, key=lambda o: abs(boxes[groups[o], 0].min() + boxes[groups[o], 2].max() - centre))
-            groups[nearest] = sorted(groups[nearest] + groups[g])
-            del groups[g], sizes[g]
-    return groups
+    # A group much shorter than its row (a dot, a tick, a 5's flag or a 7's bar drawn apart
+    # from the rest, a 1's foot) is part of a digit: it joins the digit whose ink is nearest.
+    parts = [g for g, group in enumerate(groups) if boxes[group, 3].max() - boxes[group, 1].min() < PART * height]
+    digits = [g for g in range(len(groups)) if g not in parts]
+    if not digits:  # nothing but parts (a row of dashes): nothing to join
+        return groups
+    for part in parts:
+        nearest = min(digits, key=lambda d: min(apart(i, j) for i in groups[part] for j in groups[d]))
+        groups[nearest] = sorted(groups[nearest] + groups[part])
+    return [groups[d] for d in digits]
+
+
+def _box_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """The shortest distance between two boxes (x0, y0, x1, y1); 0 when they overlap."""
+    return float(np.hypot(*np.maximum(0, np.maximum(a[:2] - b[2:], b[:2] - a[2:]))))
 
 
 def _one_digit(a: tuple[float, float], b: tuple[float, float], least: float) -> bool:
@@ -107,39 +123,20 @@ def stroke_boxes(strokes: list[np.ndarray]) -> np.ndarray:
     return np.array([[*s.min(0), *s.max(0)] for s in strokes], np.float64).reshape(-1, 4)
 
 
-def group_strokes(strokes: list[np.ndarray]) -> list[list[np.ndarray]]:
-    """A drawing's strokes -> each digit's strokes, in reading order (`group_boxes`)."""
-    return [[strokes[i] for i in group] for group in stroke_groups(strokes)]
-
-
 def stroke_groups(strokes: list[np.ndarray]) -> list[list[int]]:
     """A drawing's strokes -> the indices of each digit's strokes, in reading order: strokes
     that touch (a 5's flag drawn from its stem, a 4's stem across its bar) are one digit."""
-    boxes = stroke_boxes(strokes)
-    if len(boxes) == 0:
-        return []
-    return group_boxes(boxes, lambda row, height: touching_strokes(strokes, boxes, row, height))
+    return group_boxes(stroke_boxes(strokes), lambda height: path_distance(strokes, height))
 
 
-def touching_strokes(strokes: list[np.ndarray], boxes: np.ndarray, row: list[int], height: float) -> list[tuple[int, int]]:
-    """Pairs of the strokes in `row` whose paths come within TOUCH of the row's height of each other."""
-    reach = TOUCH * max(height, 1e-6)
-    paths = {i: _dense(strokes[i], reach) for i in row}
-    pairs = []
-    for a in row:
-        for b in row:
-            if b <= a:
-                continue
-            apart = np.maximum(boxes[a, :2] - boxes[b, 2:], boxes[b, :2] - boxes[a, 2:]).max()
-            if apart > reach:  # their boxes are already too far apart
-                continue
-            distances = np.linalg.norm(paths[a][:, None] - paths[b][None], axis=2)  # (Ka, Kb)
-            if distances.min() <= reach:
-                pairs.append((a, b))
-    return pairs
+def path_distance(strokes: list[np.ndarray], height: float):
+    """Strokes -> a function (i, j) -> how close the paths of strokes i and j come, measured on
+    points at most TOUCH of a row's `height` apart along each path (laid out when first needed)."""
+    path = cache(lambda i: _dense(strokes[i], TOUCH * max(height, 1e-6)))
+    return lambda i, j: float(np.linalg.norm(path(i)[:, None] - path(j)[None], axis=2).min())  # of (Ki, Kj)
 
 
-DENSE_POINTS = 400  # at most about this many points along one stroke, however fine `reach` is
+DENSE_POINTS = 400  # at most about this many points along one stroke, however fine the step is
 
 
 def _dense(stroke: np.ndarray, step: float) -> np.ndarray:
@@ -149,11 +146,10 @@ def _dense(stroke: np.ndarray, step: float) -> np.ndarray:
         return stroke
     lengths = np.linalg.norm(np.diff(stroke, axis=0), axis=1)
     step = max(step, float(lengths.sum()) / DENSE_POINTS, 1e-9)
-    counts = np.maximum(1, np.ceil(lengths / step)).astype(np.int64)
-    t = np.concatenate([np.arange(c) / c for c in counts])[:, None]
-    start = np.repeat(stroke[:-1], counts, axis=0)
-    end = np.repeat(stroke[1:], counts, axis=0)
-    return np.concatenate([start + (end - start) * t, stroke[-1:]])
+    counts = np.maximum(1, np.ceil(lengths / step)).astype(np.int64)  # (K - 1,) points per segment
+    segment = np.repeat(np.arange(len(counts)), counts)  # the segment of each point
+    t = ((np.arange(len(segment)) - np.repeat(np.cumsum(counts) - counts, counts)) / counts[segment])[:, None]
+    return np.concatenate([stroke[:-1][segment] + (stroke[1:] - stroke[:-1])[segment] * t, stroke[-1:]])
 
 
 def split_image(ink: np.ndarray, threshold: float) -> list[np.ndarray]:

@@ -93,7 +93,8 @@ def draw_strokes(strokes: list[np.ndarray], width: float = BRUSH_WIDTH, canvas: 
     pen = ImageDraw.Draw(ink)
     radius = width / 2
     for stroke in strokes:
-        path = smooth_path(np.asarray(stroke, np.float64))
+        # As Python floats: PIL and the loop below draw from them 2.5 times as fast as from numpy.
+        path = smooth_path(np.asarray(stroke, np.float64)).tolist()
         if len(path) > 1:
             pen.line([tuple(p) for p in path], fill=255, width=round(width))
         # A disc at every point: round joints and round ends (PIL's own round joints cost ten

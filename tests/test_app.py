@@ -105,6 +105,14 @@ def test_strokes_all_over_the_canvas_are_too_much_ink(views):
     assert answer["status"]["text"] == NO_DIGIT_STATUS[NoDigit.TOO_MUCH_INK]
 
 
+def test_a_number_with_a_part_that_is_no_digit_says_why(views):
+    # Beside a 4, a block of ink as tall as the 4 and as dense as a marker's scribble.
+    scribble = [[[x, y] for x in (1150, 1350)[:: 1 if y % 40 else -1]] for y in range(150, 410, 10)]
+    value = table_number("4")
+    answer = views.answer(value | {"strokes": value["strokes"] + [[point for line in scribble for point in line]]})
+    assert answer["status"]["text"] == NO_DIGIT_STATUS[NoDigit.TOO_MUCH_INK] and answer["number"] is None
+
+
 @pytest.mark.parametrize("value", [np.full((4, 4, 7), 3, np.uint8), NOTHING | {"strokes": [[[1, 2, 3]]]}],
                          ids=["7 channels", "a point of 3 numbers"])
 def test_unreadable_input_gives_a_message_not_an_error(views, value):
@@ -323,6 +331,18 @@ def test_corrections_are_offered_only_with_a_folder_for_them(tmp_path):
     assert not list(tmp_path.iterdir())
     assert len(correction_buttons(app.build_demo(WEIGHTS, tmp_path / "corrections"))) == 10
     assert (tmp_path / "corrections" / "image").is_dir() and (tmp_path / "corrections" / "strokes").is_dir()
+
+
+@pytest.mark.parametrize("value", [table_number("408163"), table_number("7"), table_value(7), table_number("905183", (560, 560))],
+                         ids=["six digits, wide", "one digit, wide", "one digit, square", "six digits, square"])
+def test_the_page_reads_a_drawing_in_one_pass_of_the_network(views, value):
+    passes = []
+    hook = views.classifier.network.register_forward_hook(lambda module, inputs, output: passes.append(len(output)))
+    try:
+        answer = views.answer(value)
+    finally:
+        hook.remove()
+    assert passes == [max(1, len(answer["digits"]))]  # all its digits in one batch, and nothing else
 
 
 def test_the_details_follow_the_chosen_digit_of_a_number(views):

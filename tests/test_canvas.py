@@ -8,7 +8,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from harness.drawing import as_layers, flatten, render_strokes, table_strokes, table_value
-from model.canvas import MAX_JSON_BYTES, InvalidImage, NoDigit, canvas_to_pixels, canvas_to_tensor, find_digit
+from model.canvas import MAX_JSON_BYTES, InvalidImage, NoDigit, _max_filter, canvas_to_pixels, canvas_to_tensor, find_digit
 from model.config import PreprocessConfig
 
 PRE = PreprocessConfig()
@@ -188,3 +188,13 @@ def test_unreadable_stroke_files_say_why(tmp_path):
     (tmp_path / "strokes.json").write_text('{"width": 560, "height": 560, "strokes": "none"}')
     with pytest.raises(InvalidImage, match="strokes must be a list"):
         canvas_to_pixels(tmp_path / "strokes.json", PRE)
+
+
+@pytest.mark.parametrize("size", [3, 5, 9])
+def test_the_max_filter_is_torchs_max_pool(size):
+    # Stroke widths are set by this filter (dilating ink, and eroding it as the filter of -ink):
+    # it must give what torch's max_pool2d with stride 1 gives, window clipped at the edges.
+    strokes = (torch.rand(1, 1, 37, 52, generator=torch.Generator().manual_seed(size)) > 0.6).float()
+    for image in (strokes, -strokes):
+        pooled = torch.nn.functional.max_pool2d(image, size, stride=1, padding=size // 2)[0, 0].numpy()
+        assert np.array_equal(_max_filter(image[0, 0].numpy(), size), pooled)

@@ -7,6 +7,7 @@ import torch
 from PIL import Image
 
 from harness.drawing import EXAMPLES_DIR, compose_number, load_pen_digits, table_number, value_strokes
+from model.canvas import NoDigit
 from model.strokes import draw_strokes
 
 
@@ -78,3 +79,13 @@ def test_held_out_writers_numbers_read(classifier):
 def test_nothing_drawn_has_no_digits_and_no_number(classifier):
     reading = classifier.read_number({"width": 560, "height": 560, "strokes": []})
     assert reading.digits == [] and reading.number is None and reading.whole.reason.value == "blank"
+
+
+def test_a_tap_on_the_wide_canvas_is_too_small_as_on_the_square_one(classifier):
+    # A tap: less than a brush width (28 of the page's pixels, both canvases 560 high) of travel.
+    for width in (560, 1680):
+        reading = classifier.read_number({"width": width, "height": 560, "strokes": [[[300, 300], [320, 310]]]})
+        assert reading.digits == [] and reading.whole.reason is NoDigit.TOO_SMALL
+    line = classifier.read_number({"width": 1680, "height": 560, "strokes": [[[300, 200], [300, 400]]]})
+    assert line.number == "1"  # a stroke well past a brush width on the wide canvas is a digit
+

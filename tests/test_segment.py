@@ -32,8 +32,9 @@ def split_right(made: list[Number]) -> float:
 
 @pytest.mark.parametrize("canvas", [(1680, 560), (560, 560)], ids=["wide", "square, rows of three"])
 def test_four_digit_numbers_split_into_their_digits(canvas):
-    # benchmarks/numbers.py measures 99% on the full held-out set; these 150 digits give a sample.
-    assert split_right(numbers(4, 120, canvas)) >= 0.97
+    # benchmarks/numbers.py measures 99.8% (wide) and 100% (square) on all the held-out writers' digits;
+    # these 150 digits give a sample.
+    assert split_right(numbers(4, 120, canvas)) >= 0.99
 
 
 def test_every_single_pen_digit_stays_one_digit():
@@ -75,3 +76,32 @@ def test_connected_components_are_labelled():
     labels = connected_components(mask)
     assert sorted(np.unique(labels)) == [0, 1, 2]
     assert len(np.unique(labels[5:10, 5:20])) == 1 and (labels[~mask] == 0).all()
+
+
+@pytest.mark.parametrize("label", [1, 5, 7])
+@pytest.mark.parametrize("canvas", [(1680, 560), (560, 560)], ids=["wide", "square"])
+def test_a_short_stroke_drawn_apart_stays_with_its_digit(label, canvas):
+    # Held-out writers' 1s with a foot, 5s with a flag and 7s with a bar, each between two of
+    # the same writer's one-stroke digits, written at the numbers' random slants and spacings:
+    # slanted, a 5's flag leaves its body's columns, and a 1's foot reaches under its neighbour.
+    rng = np.random.default_rng(label)
+    made = []
+    for digit in (d for d in PEN_DIGITS if d["label"] == label and len(d["value"]["strokes"]) > 1):
+        others = [d for d in PEN_DIGITS if d["writer"] == digit["writer"] and len(d["value"]["strokes"]) == 1]
+        for _ in range(10):
+            left, right = (others[i] for i in rng.choice(len(others), 2, replace=False))
+            written = [(d["label"], value_strokes(d["value"])) for d in (left, digit, right)]
+            made.append(compose_number(written, rng, canvas))
+    assert len(made) >= 20 and split_right(made) == 1.0
+
+
+def test_a_short_stroke_joins_the_digit_whose_ink_is_nearest():
+    # A held-out writer's 1 after the same writer's 9, its foot moved under the gap between
+    # them (as that writer's 1s lean in benchmarks.numbers): the foot's box is nearer the 9's
+    # box than its stem's, but its ink comes nearest the stem.
+    nine, (stem, foot) = (value_strokes(PEN_DIGITS[i]["value"]) for i in (6, 144))
+    assert PEN_DIGITS[6]["label"] == 9 and PEN_DIGITS[144]["label"] == 1
+    foot = foot - [100, 0]
+    nine = [s - [max(s[:, 0].max() for s in nine) - foot[:, 0].min() + 20, 0] for s in nine]
+    assert foot[:, 1].min() - stem[:, 1].max() > 20  # further below the stem than beside the 9
+    assert stroke_groups(nine + [stem, foot]) == [[0], [1, 2]]

@@ -78,14 +78,17 @@ def digit_json(prediction: Prediction) -> dict:
 def number_json(reading: NumberReading) -> dict:
     """The answer the page shows for a drawing read as a number: `answer_json`'s {"status",
     "bars", "seen"} and {"number", "digits"} (`digit_json` each). A drawing of one digit shows as
-    it always has; for several, the status says the number, and the bars and the image are its
-    first digit's until another is chosen."""
-    # One digit on the wide canvas is read at the page's scale, which `whole` is not.
-    answer = answer_json(reading.digits[0] if len(reading.digits) == 1 else reading.whole)
-    digits = [digit_json(d) for d in reading.digits if d.label is not None]
-    if len(reading.digits) > 1 and reading.number is not None:
-        answer = {"status": number_status(reading), "bars": digits[0]["bars"], "seen": digits[0]["seen"]}
-    return answer | {"number": reading.number if len(digits) > 1 else None, "digits": digits if len(digits) > 1 else []}
+    it always has, and one of none says why; for several, the status says the number, and the
+    bars and the image are its first digit's until another is chosen. A number with a part that
+    is no digit (too much ink) says why, as one digit would."""
+    if not reading.digits:  # why there is no digit, known without reading the drawing
+        return answer_json(reading.whole) | {"number": None, "digits": []}
+    if reading.number is None or len(reading.digits) == 1:
+        answer = answer_json(next((d for d in reading.digits if d.label is None), reading.digits[0]))
+        return answer | {"number": None, "digits": []}
+    digits = [digit_json(d) for d in reading.digits]
+    answer = {"status": number_status(reading), "bars": digits[0]["bars"], "seen": digits[0]["seen"]}
+    return answer | {"number": reading.number, "digits": digits}
 
 
 def chosen_digit(strokes) -> int:
@@ -109,13 +112,13 @@ class Views:
         )
         self.evidence_painter = EvidenceChartPainter(architecture.rows)
 
-    def read(self, strokes, with_explanation: bool = False, classifier: DigitClassifier | None = None) -> Prediction:
+    def read(self, strokes, classifier: DigitClassifier | None = None) -> Prediction:
         """A drawing's strokes from the page or a client (a stroke value, or None for nothing
         drawn) -> the prediction of `classifier`, this app's model by default. Anything that is
         not a stroke value gets "no digit", unreadable, and is never opened as a file."""
         if strokes is not None and not (isinstance(strokes, dict) and "strokes" in strokes):
             return no_digit(NoDigit.UNREADABLE, NOT_STROKES)
-        return (classifier or self.classifier).predict(strokes, with_explanation=with_explanation)
+        return (classifier or self.classifier).predict(strokes)
 
     def answer(self, strokes) -> dict:
         """A drawing's strokes -> the answer's JSON for the page (`number_json`). No digit, or
@@ -129,19 +132,15 @@ class Views:
         baseline = baseline_text(self.read(strokes, classifier=self.baseline)) if compare and self.baseline else ""
         if not show_hidden:
             return Details(None, None, baseline)
-        prediction = self.read(strokes, with_explanation=True)
-        if prediction.label is not None:
-            reading = self.read_number(strokes)
-            if len(reading.digits) > 1 or reading.digits[0] is not reading.whole:  # a number, or a wide canvas
-                chosen = reading.digits[min(chosen_digit(strokes), len(reading.digits) - 1)]
-                prediction = chosen if chosen.label is None else self.classifier.predict_pixels(chosen.pixels, True)
-        if prediction.label is None:
+        digits = self.read_number(strokes).digits
+        chosen = digits[min(chosen_digit(strokes), len(digits) - 1)] if digits else None
+        if chosen is None or chosen.label is None:
             return Details(None, None, baseline)
-        explanation = prediction.explanation
+        prediction = self.classifier.predict_pixels(chosen.pixels, with_explanation=True)
         runner_up = int(np.argsort(prediction.probabilities)[-2])
         return Details(
-            hidden=self.painter.paint(explanation, prediction.pixels, layer),
-            evidence=self.evidence_painter.paint(explanation.evidence, prediction.label, runner_up),
+            hidden=self.painter.paint(prediction.explanation, prediction.pixels, layer),
+            evidence=self.evidence_painter.paint(prediction.explanation.evidence, prediction.label, runner_up),
             baseline=baseline,
         )
 
@@ -149,7 +148,8 @@ class Views:
         """A drawing's strokes -> the number they write (`DigitClassifier.read_number`); anything
         that is not a stroke value gets "no digit", unreadable, as in `read`."""
         if strokes is not None and not (isinstance(strokes, dict) and "strokes" in strokes):
-            return NumberReading(no_digit(NoDigit.UNREADABLE, NOT_STROKES), [])
+            refused = no_digit(NoDigit.UNREADABLE, NOT_STROKES)
+            return NumberReading([], lambda: refused)
         return self.classifier.read_number(strokes)
 
     def predict(self, strokes=None, image=None) -> dict:
