@@ -24,6 +24,7 @@ from harness.training import projected_seconds, time_steps
 from model.mnist import load_mnist
 from model.network import count_parameters
 from model.paths import DATA_DIR
+from training.allocator import keep_freed_memory
 from training.loop import accuracies, steps_per_epoch
 from training.recipe import PRESETS
 from training.sources import validation_sets
@@ -40,6 +41,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    keep_freed_memory()  # as train.py does
     torch.manual_seed(SEED)
 
     preset = PRESETS[args.preset]

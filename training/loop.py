@@ -23,6 +23,7 @@ from model.mnist import load_mnist
 from model.network import BiLSTMClassifier, count_parameters, predict_logits
 from model.weights import save_model
 
+from .allocator import keep_freed_memory
 from .calibration import ThresholdAtGridEdge, calibrate, unsure_threshold_inside_grid
 from .data import augment
 from .recipe import CORRECTION_REPEATS, PRESETS
@@ -127,6 +128,7 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
           corrections: Path | None = None, final_test: bool = False) -> ModelConfig:
     """`corrections`: a folder of labelled drawings, as the app saves them, to learn from too.
     `final_test`: also measure the finished model on MNIST's test split, for the model card."""
+    keep_freed_memory()
     preset = PRESETS[preset_name]
     recipe = replace(preset.recipe, seed=seed, epochs=epochs or preset.recipe.epochs)
     preprocess = preset.preprocess
