@@ -10,17 +10,15 @@ previous shipped weights (MNIST alone) and the tutorial's recipe:
 """
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from model.canvas import normalize
 from model.network import predict_labels
 from model.paths import DATA_DIR, DEFAULT_WEIGHTS, MNIST_ONLY_WEIGHTS, SEED_WEIGHTS
 from model.weights import load_model
-from training.converted import pen_canvas
+from training.converted import VariantCanvases
 from training.data import PENDIGITS_FILE, handwriting_path, read_pendigits
 from training.sources import PEN_VALIDATION_WRITERS, variant_validation_sets
 from training.variants import VARIANTS
@@ -54,10 +52,9 @@ def draw_sheet(data_dir: Path, path: Path) -> None:
     for row, (name, variant) in enumerate(VARIANTS.items()):
         pen.text((8, row * TILE + TILE // 2), name, fill=0, font=font, anchor="lm")
         writable = [d for d in digits if variant.can_write(d.label, d.strokes)]
-        for column, digit in enumerate(writable[:: max(1, len(writable) // SHEET_COLUMNS)][:SHEET_COLUMNS]):
-            rng = np.random.default_rng([row, column])
-            strokes = variant.write(list(digit.strokes), rng)
-            ink = pen_canvas(replace(digit, strokes=tuple(strokes)), rng)["layers"][0][..., 3]
+        shown = VariantCanvases(writable[:: max(1, len(writable) // SHEET_COLUMNS)][:SHEET_COLUMNS], name, 1, row)
+        for column in range(len(shown.digits)):
+            ink = shown(column)["layers"][0][..., 3]
             drawing = Image.fromarray(255 - ink).crop(Image.fromarray(ink).getbbox())
             drawing.thumbnail((TILE - 12, TILE - 12), Image.Resampling.LANCZOS)
             sheet.paste(drawing, (LABEL_WIDTH + column * TILE + (TILE - drawing.width) // 2,

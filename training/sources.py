@@ -56,13 +56,12 @@ def training_sets(data_dir: Path, mix: TrainingMix, preprocess: PreprocessConfig
     if mix.mnist_converted:
         sets["mnist_converted"] = _mnist_scans(data_dir, images, labels, ~held_out,
                                                TRAIN_VARIANTS["mnist_converted"], preprocess)
-    if mix.pen:
+    if mix.pen or mix.pen_variants:
         path = handwriting_path(data_dir, PENDIGITS_FILE)
         digits = [d for d in read_pendigits(path) if d.writer not in PEN_VALIDATION_WRITERS]
+    if mix.pen:
         sets["pen"] = pen_set(digits, TRAIN_VARIANTS["pen"], TRAIN_SEED, preprocess, path)
     if mix.pen_variants:
-        path = handwriting_path(data_dir, PENDIGITS_FILE)
-        digits = [d for d in read_pendigits(path) if d.writer not in PEN_VALIDATION_WRITERS]
         sets["pen_variants"] = _joined(
             [variant_set(name, digits, TRAIN_VARIANTS["pen_variants"], TRAIN_SEED, preprocess, path) for name in VARIANTS])
     if mix.optdigits:
@@ -92,7 +91,7 @@ def validation_sets(data_dir: Path, preprocess: PreprocessConfig) -> dict[str, L
         "mnist": (images[held_out], labels[held_out]),
         "mnist scans": _mnist_scans(data_dir, images, labels, held_out, 0, preprocess),
         "pen writers": pen_set(pen_digits, PEN_VALIDATION_VARIANTS, VALIDATION_SEED, preprocess, pen_path),
-        "pen variants": _joined(list(variant_validation_sets(data_dir, preprocess).values())),
+        "pen variants": _joined(list(_variant_sets(pen_digits, pen_path, preprocess).values())),
         "optdigits": scan_set("optdigits", opt_scans, opt_labels, 0, VALIDATION_SEED, preprocess,
                               file_digest(opt_path)),
         "usps": scan_set("usps", usps_scans[part], usps_labels[part], 0, VALIDATION_SEED, preprocess,
@@ -104,7 +103,10 @@ def variant_validation_sets(data_dir: Path, preprocess: PreprocessConfig) -> dic
     """The held-out pen writers' digits written in each of training/variants.py's ways, by variant
     (the variants that none of them can be written in are left out)."""
     path = handwriting_path(data_dir, PENDIGITS_FILE)
-    digits = [d for d in read_pendigits(path) if d.writer in PEN_VALIDATION_WRITERS]
+    return _variant_sets([d for d in read_pendigits(path) if d.writer in PEN_VALIDATION_WRITERS], path, preprocess)
+
+
+def _variant_sets(digits, path: Path, preprocess: PreprocessConfig) -> dict[str, Labelled]:
     sets = {name: variant_set(name, digits, VARIANT_VALIDATION_COPIES, VALIDATION_SEED, preprocess, path)
             for name in VARIANTS}
     return {name: labelled for name, labelled in sets.items() if len(labelled[1])}  # none writable: no figure
