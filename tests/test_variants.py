@@ -8,6 +8,7 @@ from model.config import PreprocessConfig
 from training import variants
 from training.converted import VariantCanvases
 from training.data import PENDIGITS_FILE, read_pendigits
+from training.sources import VARIANT_TRAIN_COPIES
 from training.variants import VARIANTS
 from tests.conftest import HANDWRITING_SAMPLE
 
@@ -130,3 +131,8 @@ def test_real_writers_digits_written_as_variants_are_drawn_and_read_as_digits():
         assert canvas_to_pixels(canvas, PreprocessConfig()) is not None, name
         read += 1
     assert read >= 7  # the sample has 0s, 1s, two-stroke 4s and 5s, 6s and 7s
+
+
+def test_training_draws_every_variant_and_only_those():
+    assert set(VARIANT_TRAIN_COPIES) == set(VARIANTS)
+    assert all(isinstance(copies, int) and copies >= 1 for copies in VARIANT_TRAIN_COPIES.values())

@@ -61,8 +61,8 @@ PRESETS = {
     ),
 }
 
-# Tried and not taken yet (weights/README.md): the default's, with 12,000 pen digits an epoch
-# written in the ways their writers rarely used (training/variants.py), in 14 epochs.
+# Tried and not taken yet (weights/README.md): the default's, with 12,000 more pen digits an epoch
+# written in the ways their writers rarely used (training/variants.py, training/sources.py).
 _DEFAULT = PRESETS["default"]
 PRESETS["variants"] = replace(_DEFAULT, recipe=replace(
-    _DEFAULT.recipe, preset="variants", epochs=14, mix=replace(_DEFAULT.recipe.mix, pen_variants=12_000)))
+    _DEFAULT.recipe, preset="variants", mix=replace(_DEFAULT.recipe.mix, pen_variants=12_000)))

@@ -30,7 +30,15 @@ PEN_VALIDATION_WRITERS = frozenset({26, 27, 28, 29, 30})
 USPS_VALIDATION_COUNT = 1000
 SPLIT_SEED = 0
 # Converted copies of each training image; each epoch draws from them (model.config.TrainingMix).
-TRAIN_VARIANTS = {"mnist_converted": 3, "pen": 4, "optdigits": 6, "usps": 4, "pen_variants": 2}
+TRAIN_VARIANTS = {"mnist_converted": 3, "pen": 4, "optdigits": 6, "usps": 4}
+# Copies of each training writer's digit in each writing variant, so each variant's share of the
+# `pen_variants` draws: 1 + its held-out error in percent, rounded up, in the first variants run
+# (2 copies each; weights/README.md). The ways that run read worst are drawn most often.
+VARIANT_TRAIN_COPIES = {
+    "slashed zero": 2, "dotted zero": 3, "flagged one": 4, "footed one": 2, "flagged, footed one": 1,
+    "curled-foot one": 5, "closed four": 3, "five, flag apart": 1, "looped six": 2, "crossed seven": 1,
+    "serifed seven": 2, "curved-tail nine": 2, "curled-tail nine": 2,
+}
 PEN_VALIDATION_VARIANTS = 2  # each held-out pen digit is drawn twice, at different sizes and pens
 VARIANT_VALIDATION_COPIES = 4  # each held-out digit written in each way that suits it, 4 times
 TRAIN_SEED, VALIDATION_SEED = 1, 2  # drawing seeds: validation drawings are never training ones
@@ -63,7 +71,7 @@ def training_sets(data_dir: Path, mix: TrainingMix, preprocess: PreprocessConfig
         sets["pen"] = pen_set(digits, TRAIN_VARIANTS["pen"], TRAIN_SEED, preprocess, path)
     if mix.pen_variants:
         sets["pen_variants"] = _joined(
-            [variant_set(name, digits, TRAIN_VARIANTS["pen_variants"], TRAIN_SEED, preprocess, path) for name in VARIANTS])
+            [variant_set(name, digits, copies, TRAIN_SEED, preprocess, path) for name, copies in VARIANT_TRAIN_COPIES.items()])
     if mix.optdigits:
         path = handwriting_path(data_dir, OPTDIGITS_FILES["train"])
         scans, scan_labels = read_optdigits(path)
