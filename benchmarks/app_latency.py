@@ -1,8 +1,9 @@
 """How fast the app answers: its handlers called directly, and over HTTP on 127.0.0.1.
 
 1. The canvas's answer (`Views.answer`, what the page shows as you draw) for drawings as the
-   page sends them, stroke values on the 560x560 canvas: one drawing, and each of the ten
-   digits in turn, and a 6-digit number on the desktop's 1680x560 canvas; and the details
+   page sends them, stroke values on the 560x560 canvas: one drawing (a 7), and each of the ten
+   digits in turn, and a 6-digit number on the desktop's 1680x560 canvas, called in turn with
+   the 7 so that their ratio is taken under the same load; and the details
    below it (`Views.details`: heatmap and evidence chart).
 2. Over HTTP: the canvas's server function `read`, as the page calls it, and /predict through
    gradio_client with the same stroke values, interleaved with an empty endpoint that takes
@@ -52,6 +53,21 @@ def time_calls(call, values: list, calls: int) -> dict:
     return percentiles(seconds)
 
 
+def time_alternately(call, values: list, calls: int) -> list[dict]:
+    """`call(value)` for each of `values` in turn, `calls` times each, after a warm-up call of
+    each: one timing for each value, taken under the same load, so their ratio holds when the
+    machine's speed drifts."""
+    for value in values:
+        call(value)
+    seconds = [[] for _ in values]
+    for _ in range(calls):
+        for value, timed in zip(values, seconds):
+            started = time.perf_counter()
+            call(value)
+            timed.append(time.perf_counter() - started)
+    return [percentiles(timed) for timed in seconds]
+
+
 def time_http(weights: Path, calls: int) -> dict:
     """The canvas's `read`, then /predict and an empty endpoint with the same inputs, called alternately."""
     import gradio as gr
@@ -98,11 +114,12 @@ def main() -> None:
 
     views = Views(DigitClassifier(args.weights))
     strokes = stroke_values()
+    single, six = time_alternately(views.answer, [strokes[7], table_number("408163")], args.calls)
     results = {
         "threads": args.threads,
-        "answer_single_drawing": time_calls(views.answer, strokes[7:8], args.calls),
+        "answer_single_drawing": single,
         "answer_strokes": time_calls(views.answer, strokes, args.calls),
-        "answer_six_digits": time_calls(views.answer, [table_number("408163")], args.calls),
+        "answer_six_digits": six,
         "details": time_calls(lambda value: views.details(value, show_hidden=True), strokes, args.calls),
     }
     if args.http_calls:
