@@ -134,13 +134,15 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
                 buttons=["download"], height=420, scale=1,
             )
 
-        # The details follow the drawing at pen-up, Undo and Clear, and each of their settings.
-        for trigger in (canvas.change, show_hidden.change, layer.change, compare.change):
-            trigger(
-                on_details, [canvas, show_hidden, layer, compare], [hidden, evidence, layer, baseline_answer],
-                trigger_mode="always_last", show_progress="hidden", api_visibility="private",
-                concurrency_limit=2, concurrency_id="draw",
-            )
+        # The details follow the drawing at pen-up, Undo and Clear, and each of their settings:
+        # one event for all four, so `always_last` runs them one at a time, the latest last (an
+        # event each could finish out of order: a Clear's details, then the old drawing's).
+        gr.on(
+            [canvas.change, show_hidden.change, layer.change, compare.change],
+            on_details, [canvas, show_hidden, layer, compare], [hidden, evidence, layer, baseline_answer],
+            trigger_mode="always_last", show_progress="hidden", api_visibility="private",
+            concurrency_limit=2, concurrency_id="draw",
+        )
         with gr.Accordion("About", open=False):
             gr.Markdown(about_markdown(views.classifier.config, baseline and baseline.config))
 

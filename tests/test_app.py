@@ -333,6 +333,18 @@ def test_corrections_are_offered_only_with_a_folder_for_them(tmp_path):
     assert (tmp_path / "corrections" / "image").is_dir() and (tmp_path / "corrections" / "strokes").is_dir()
 
 
+def test_the_details_are_one_event_for_all_their_triggers():
+    """One event, so `always_last` runs the details one at a time, the latest last: an event
+    for each trigger could finish out of order (a Clear's details, then the old drawing's)."""
+    import app
+
+    demo = app.build_demo(WEIGHTS)
+    (details,) = [f for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "on_details"]
+    assert details.trigger_mode == "always_last"
+    assert {(demo.blocks[block].elem_id, event) for block, event in details.targets} == {
+        ("sketchpad", "change"), ("show-hidden", "change"), ("hidden-layer", "change"), ("compare", "change")}
+
+
 @pytest.mark.parametrize("value", [table_number("408163"), table_number("7"), table_value(7), table_number("905183", (560, 560))],
                          ids=["six digits, wide", "one digit, wide", "one digit, square", "six digits, square"])
 def test_the_page_reads_a_drawing_in_one_pass_of_the_network(views, value):
