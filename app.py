@@ -62,9 +62,10 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
 
     def on_details(drawing, show_hidden: bool, layer: int, compare: bool):
         details = views.details(drawing, show_hidden, layer, compare)
+        shown = details.hidden is not None  # asked for, and a digit to show them for
         return (
-            gr.Image(value=details.hidden, visible=show_hidden),
-            gr.Image(value=details.evidence, visible=show_hidden),
+            gr.Image(value=details.hidden, visible=shown),
+            gr.Image(value=details.evidence, visible=shown),
             gr.Radio(visible=show_hidden),
             gr.Markdown(value=details.baseline, visible=compare),
         )

@@ -225,6 +225,11 @@ def test_heatmap_appears_when_asked(page: Page):
     expect(page.locator("#evidence img")).to_be_visible(timeout=15_000)  # the evidence chart, beside it
     assert page.locator("#evidence").bounding_box()["x"] > page.locator("#hidden-states").bounding_box()["x"]
     page.screenshot(path=ARTIFACTS / "heatmap.png", full_page=True)
+    press_clear(page)  # no digit, no empty frames where the details were
+    expect(page.locator("#hidden-states")).to_be_hidden(timeout=15_000)
+    expect(page.locator("#evidence")).to_be_hidden(timeout=15_000)
+    draw_and_settle(page, ONE_OF_EACH[3]["value"])
+    expect(heatmap).to_be_visible(timeout=15_000)
     page.locator("#show-hidden input[type=checkbox]").uncheck()
     expect(page.locator("#hidden-states")).to_be_hidden(timeout=15_000)
 
