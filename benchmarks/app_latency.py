@@ -41,31 +41,29 @@ def percentiles(seconds: list[float]) -> dict:
     }
 
 
-def time_calls(call, values: list, calls: int) -> dict:
-    """`call(value)` `calls` times, cycling through `values`, after one warm-up call for each."""
-    for value in values:  # warm up: first calls allocate
-        call(value)
-    seconds = []
-    for i in range(calls):
-        started = time.perf_counter()
-        call(values[i % len(values)])
-        seconds.append(time.perf_counter() - started)
-    return percentiles(seconds)
-
-
-def time_alternately(call, values: list, calls: int) -> list[dict]:
-    """`call(value)` for each of `values` in turn, `calls` times each, after a warm-up call of
-    each: one timing for each value, taken under the same load, so their ratio holds when the
-    machine's speed drifts."""
+def seconds_each(call, values: list, rounds: int) -> list[list[float]]:
+    """`call(value)` for each of `values` in turn, `rounds` times, after one warm-up call for
+    each (first calls allocate): each value's seconds, all taken under the same load."""
     for value in values:
         call(value)
     seconds = [[] for _ in values]
-    for _ in range(calls):
+    for _ in range(rounds):
         for value, timed in zip(values, seconds):
             started = time.perf_counter()
             call(value)
             timed.append(time.perf_counter() - started)
-    return [percentiles(timed) for timed in seconds]
+    return seconds
+
+
+def time_calls(call, values: list, calls: int) -> dict:
+    """About `calls` calls of `call`, cycling through `values`, timed together."""
+    return percentiles([s for timed in seconds_each(call, values, -(-calls // len(values))) for s in timed])
+
+
+def time_alternately(call, values: list, calls: int) -> list[dict]:
+    """`calls` calls for each of `values`, in turn: one timing for each value, so their ratio
+    holds when the machine's speed drifts."""
+    return [percentiles(timed) for timed in seconds_each(call, values, calls)]
 
 
 def time_http(weights: Path, calls: int) -> dict:
