@@ -2,9 +2,11 @@
 
 1. The canvas's answer (`Views.answer`, what the page shows as you draw) for drawings as the
    page sends them, stroke values on the 560x560 canvas: one drawing (a 7), and each of the ten
-   digits in turn, and a 6-digit number on the desktop's 1680x560 canvas, called in turn with
-   the 7 so that their ratio is taken under the same load; and the details
-   below it (`Views.details`: heatmap and evidence chart).
+   digits in turn; a 6-digit number on the desktop's 1680x560 canvas, as the page sends it
+   while its last digit is written (its first five read before, when the page sent them, so
+   remembered) and with none read before (as /predict gets a number), each called in turn
+   with the 7 so that their ratios are taken under the same load; and the details below it
+   (`Views.details`: heatmap and evidence chart).
 2. Over HTTP: the canvas's server function `read`, as the page calls it, and /predict through
    gradio_client with the same stroke values, interleaved with an empty endpoint that takes
    the same inputs and returns at once, so Gradio's own round trip is measured in the same run.
@@ -17,11 +19,12 @@ import json
 import os
 import statistics
 import time
+from functools import partial
 from pathlib import Path
 
 import torch
 
-from harness.drawing import STROKES, table_number, table_value
+from harness.drawing import STROKES, table_number, table_number_before_last, table_value
 from harness.server import CanvasReads
 from model.classifier import DigitClassifier
 from model.weights import DEFAULT_WEIGHTS
@@ -41,29 +44,33 @@ def percentiles(seconds: list[float]) -> dict:
     }
 
 
-def seconds_each(call, values: list, rounds: int) -> list[list[float]]:
-    """`call(value)` for each of `values` in turn, `rounds` times, after one warm-up call for
-    each (first calls allocate): each value's seconds, all taken under the same load."""
-    for value in values:
-        call(value)
-    seconds = [[] for _ in values]
-    for _ in range(rounds):
-        for value, timed in zip(values, seconds):
+def seconds_each(calls: list, rounds: int) -> list[list[float]]:
+    """Each of `calls` in turn, `rounds` times, after one warm-up round (first calls allocate):
+    each call's seconds, all taken under the same load. A call is a function of no arguments,
+    or a pair (set-up, function) whose set-up runs untimed just before it."""
+    calls = [call if isinstance(call, tuple) else (None, call) for call in calls]
+    seconds = [[] for _ in calls]
+    for lap in range(rounds + 1):
+        for (set_up, call), timed in zip(calls, seconds):
+            if set_up:
+                set_up()
             started = time.perf_counter()
-            call(value)
-            timed.append(time.perf_counter() - started)
+            call()
+            if lap:  # the first lap warms up
+                timed.append(time.perf_counter() - started)
     return seconds
 
 
 def time_calls(call, values: list, calls: int) -> dict:
     """About `calls` calls of `call`, cycling through `values`, timed together."""
-    return percentiles([s for timed in seconds_each(call, values, -(-calls // len(values))) for s in timed])
+    rounds = -(-calls // len(values))
+    return percentiles([s for timed in seconds_each([partial(call, v) for v in values], rounds) for s in timed])
 
 
-def time_alternately(call, values: list, calls: int) -> list[dict]:
-    """`calls` calls for each of `values`, in turn: one timing for each value, so their ratio
-    holds when the machine's speed drifts."""
-    return [percentiles(timed) for timed in seconds_each(call, values, calls)]
+def time_alternately(calls: list, rounds: int) -> list[dict]:
+    """`rounds` of each of `calls` (as `seconds_each` takes them), in turn: one timing for each,
+    so their ratios hold when the machine's speed drifts."""
+    return [percentiles(timed) for timed in seconds_each(calls, rounds)]
 
 
 def time_http(weights: Path, calls: int) -> dict:
@@ -111,13 +118,23 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     views = Views(DigitClassifier(args.weights))
+    fresh = Views(DigitClassifier(args.weights, recent_digits=0))  # remembers no digits of numbers
     strokes = stroke_values()
-    single, six = time_alternately(views.answer, [strokes[7], table_number("408163")], args.calls)
+    six, begun = table_number("408163"), table_number_before_last("408163")
+
+    def five_read_before() -> None:  # as the page sent the number before its last digit
+        views.classifier.recent.clear()
+        views.answer(begun)
+
+    single, six_written, six_fresh = time_alternately(
+        [partial(views.answer, strokes[7]), (five_read_before, partial(views.answer, six)), partial(fresh.answer, six)],
+        args.calls)
     results = {
         "threads": args.threads,
         "answer_single_drawing": single,
         "answer_strokes": time_calls(views.answer, strokes, args.calls),
-        "answer_six_digits": six,
+        "answer_six_digits": six_written,
+        "answer_six_digits_fresh": six_fresh,
         "details": time_calls(lambda value: views.details(value, show_hidden=True), strokes, args.calls),
     }
     if args.http_calls:
@@ -129,7 +146,8 @@ def main() -> None:
     print(f"{'':40}{'p50 ms':>8}{'p95 ms':>8}{'calls':>7}")
     rows = [("answer, one drawing (strokes, 560x560)", results["answer_single_drawing"]),
             ("answer, ten digits (strokes, 560x560)", results["answer_strokes"]),
-            ("answer, a 6-digit number (1680x560)", results["answer_six_digits"]),
+            ("answer, 6-digit number, 5 read before", results["answer_six_digits"]),
+            ("answer, 6-digit number, none before", results["answer_six_digits_fresh"]),
             ("details: heatmap and evidence chart", results["details"])]
     if "http" in results:
         rows += [("HTTP canvas read (server function)", results["http"]["read"]),
@@ -137,8 +155,9 @@ def main() -> None:
                  ("HTTP empty endpoint, same strokes", results["http"]["empty"])]
     for name, row in rows:
         print(f"{name:40}{row['p50_ms']:8.1f}{row['p95_ms']:8.1f}{row['calls']:7d}")
-    ratio = results["answer_six_digits"]["p50_ms"] / results["answer_single_drawing"]["p50_ms"]
-    print(f"a 6-digit number p50 / one drawing p50: {ratio:.2f}")
+    for name, key in (("its first 5 read before", "answer_six_digits"), ("none read before", "answer_six_digits_fresh")):
+        ratio = results[key]["p50_ms"] / results["answer_single_drawing"]["p50_ms"]
+        print(f"a 6-digit number ({name}) p50 / one drawing p50: {ratio:.2f}")
     if "http" in results:
         print(f"/predict p50 / empty p50: {results['http']['ratio_p50']:.2f}")
 

@@ -59,7 +59,9 @@ def measure(classifier: DigitClassifier, digits: list, canvas: tuple[int, int], 
 
 
 def latency(views: Views, digits: list, rng: np.random.Generator, calls: int = 200) -> dict:
-    """The canvas's handler (Views.answer) for one pen digit and for 6-digit numbers, on the wide canvas."""
+    """The canvas's handler (Views.answer) for one pen digit and for 6-digit numbers, on the wide
+    canvas, each called 10 times: `views` should remember no digits (`recent_digits=0`), or the
+    repeats would be remembered (benchmarks/app_latency.py times a number as it is written)."""
     def timed(values: list) -> float:
         for value in values:
             views.answer(value)
@@ -94,7 +96,7 @@ def main() -> None:
     classifier = DigitClassifier(args.weights)
     rng = np.random.default_rng(args.seed)
     results = {name: measure(classifier, digits, canvas, args.numbers, rng) for name, canvas in CANVASES.items()}
-    results["latency"] = latency(Views(classifier), digits, rng)
+    results["latency"] = latency(Views(DigitClassifier(args.weights, recent_digits=0)), digits, rng)
     if args.json:
         print(json.dumps(results))
         return

@@ -248,6 +248,13 @@ def table_number(text: str, canvas: tuple[int, int] = WIDE_CANVAS) -> dict:
     return stroke_value(strokes, width, height)
 
 
+def table_number_before_last(text: str, canvas: tuple[int, int] = WIDE_CANVAS) -> dict:
+    """`table_number(text, canvas)` as the page sent it before its last digit was begun: the same
+    strokes, less the last digit's."""
+    value = table_number(text, canvas)
+    return value | {"strokes": value["strokes"][: -len(table_strokes(int(text[-1])))]}
+
+
 def value_strokes(value: dict) -> list[np.ndarray]:
     """A stroke value's strokes as (K, 2) arrays, in its own pixels."""
     return [np.array(stroke, np.float64) for stroke in value["strokes"]]

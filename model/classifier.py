@@ -1,10 +1,13 @@
 """The pretrained digit classifier: a drawing in, a label and ten probabilities out."""
 
+import hashlib
 import math
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from threading import Lock
 
 import numpy as np
 import torch
@@ -15,6 +18,9 @@ from .explain import Explanation, explain
 from .segment import split_image, stroke_groups
 from .strokes import BRUSH_WIDTH, CANVAS, draw_strokes, ink_of, parse_strokes, travel_of
 from .weights import DEFAULT_WEIGHTS, load_model
+
+
+RECENT_DIGITS = 256  # digits of numbers remembered by their strokes: a few users' numbers, 1 MB
 
 
 @dataclass(frozen=True)
@@ -68,9 +74,11 @@ def no_digit(reason: NoDigit, error: str | None = None) -> Prediction:
 
 
 class DigitClassifier:
-    def __init__(self, path: Path = DEFAULT_WEIGHTS):
-        """Loads the weights at `path`; raises WeightsError with a clear message if it can't."""
+    def __init__(self, path: Path = DEFAULT_WEIGHTS, recent_digits: int = RECENT_DIGITS):
+        """Loads the weights at `path`; raises WeightsError with a clear message if it can't.
+        `recent_digits`: how many digits of numbers to remember (`_read_parts`); 0 for none."""
         self.network, self.config = load_model(path)
+        self.recent = RecentDigits(recent_digits)
 
     def predict(self, image, with_explanation: bool = False) -> Prediction:
         """Any drawing `find_digit` accepts. Input that holds no digit, or cannot be read at
@@ -114,14 +122,30 @@ class DigitClassifier:
         if isinstance(found, NoDigit):  # nothing drawn, or a tap
             nothing = no_digit(found)
             return NumberReading([], lambda: nothing)
-        pixels, as_predict = found
-        framed = [p for p in pixels if not isinstance(p, NoDigit)]
-        readings = iter(self._read_batch(framed) if framed else [])
-        digits = [no_digit(p) if isinstance(p, NoDigit) else next(readings) for p in pixels]
+        parts, as_predict = found
+        digits = self._read_parts(parts)
         if as_predict:  # `predict`'s answer: a digit, or why there is none
             (digit,) = digits
             return NumberReading(digits if digit.label is not None else [], lambda: digit)
         return NumberReading(digits, lambda: self.predict(image))
+
+    def _read_parts(self, parts: list) -> list[Prediction]:
+        """Each part's prediction, the framed ones read in one batch. A digit whose strokes
+        `recent` remembers is not drawn or read again: while a number is written, the page sends
+        it again and again, and only its last digit has changed."""
+        predictions = [self.recent.get(p.key) if isinstance(p, DigitStrokes) else None for p in parts]
+        new = [i for i, prediction in enumerate(predictions) if prediction is None]
+        pixels = {i: parts[i].frame(self.config.preprocess) if isinstance(parts[i], DigitStrokes) else parts[i]
+                  for i in new}
+        framed = [i for i in new if not isinstance(pixels[i], NoDigit)]
+        for i, prediction in zip(framed, self._read_batch([pixels[i] for i in framed]) if framed else []):
+            predictions[i] = prediction
+        for i in new:
+            if isinstance(pixels[i], NoDigit):
+                predictions[i] = no_digit(pixels[i])
+            if isinstance(parts[i], DigitStrokes):
+                self.recent.put(parts[i].key, predictions[i])
+        return predictions
 
     def _read_batch(self, pixels: list[np.ndarray]) -> list[Prediction]:
         inputs = normalize(torch.from_numpy(np.stack(pixels)), self.config.preprocess)  # (B, 28, 28)
@@ -136,20 +160,76 @@ class DigitClassifier:
         return predictions
 
 
+class RecentDigits:
+    """The last `size` digits of numbers read, by their strokes' key: the least recently read
+    is forgotten first. Handlers run in threads, so each look-up holds a lock."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._readings: OrderedDict[bytes, Prediction] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: bytes) -> Prediction | None:
+        with self._lock:
+            if key in self._readings:
+                self._readings.move_to_end(key)
+            return self._readings.get(key)
+
+    def put(self, key: bytes, prediction: Prediction) -> None:
+        with self._lock:
+            self._readings[key] = prediction
+            while len(self._readings) > self.size:
+                self._readings.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._readings.clear()
+
+
 GROUP_SIDE = 160  # a digit of a number is drawn at most this many pixels high or wide
 
 
-def find_digits(image, preprocess: PreprocessConfig) -> tuple[list[np.ndarray | NoDigit], bool] | NoDigit:
-    """A drawing -> each digit's (28, 28) input in reading order, or why it has none, and
-    whether the drawing is one digit converted exactly as `find_digit` converts it; or why the
-    whole drawing has no digit (nothing drawn, or a tap). Raises InvalidImage as `find_digit` does.
+@dataclass(frozen=True, eq=False)
+class DigitStrokes:
+    """One digit's strokes in a drawing of several, at the page's scale (the drawing's shorter
+    side CANVAS), so the brush is as wide beside each digit as beside a digit drawn alone on
+    the page's square canvas."""
+
+    points: list[np.ndarray]
+
+    @cached_property
+    def key(self) -> bytes:
+        """The strokes' digest: equal for equal strokes, whichever drawing they are in."""
+        digest = hashlib.blake2b(digest_size=16)
+        for stroke in self.points:
+            digest.update(len(stroke).to_bytes(4, "little"))
+            digest.update(np.ascontiguousarray(stroke, np.float64).tobytes())
+        return digest.digest()
+
+    def frame(self, preprocess: PreprocessConfig) -> np.ndarray | NoDigit:
+        """Drawn alone, smaller (brush and all) when large, since the conversion reduces it to 20
+        pixels anyway, on a canvas just larger than it (the conversion crops to the ink), then
+        framed as one digit: its (28, 28) input, or why it is no digit."""
+        low = np.min([p.min(0) for p in self.points], axis=0)
+        side = float((np.max([p.max(0) for p in self.points], axis=0) - low).max()) + BRUSH_WIDTH
+        if side < preprocess.min_extent * CANVAS:  # as `frame_digit` judges a digit drawn alone
+            return NoDigit.TOO_SMALL
+        fit = min(1.0, GROUP_SIDE / side)
+        margin = BRUSH_WIDTH * fit
+        ink = draw_strokes([(p - low) * fit + margin for p in self.points], BRUSH_WIDTH * fit,
+                           math.ceil(side * fit + 2 * margin))
+        return frame_digit(ink.astype(np.float32) / 255.0, preprocess)
+
+
+def find_digits(image, preprocess: PreprocessConfig) -> tuple[list[np.ndarray | NoDigit | DigitStrokes], bool] | NoDigit:
+    """A drawing -> its digits in reading order, and whether the drawing is one digit converted
+    exactly as `find_digit` converts it; or why the whole drawing has no digit (nothing drawn,
+    or a tap). Raises InvalidImage as `find_digit` does.
 
     A stroke value is parsed once. On a square canvas one digit is drawn as `find_digit` draws
-    it; otherwise each group of strokes is drawn alone at the page's scale (the drawing's
-    shorter side CANVAS), so the brush is as wide beside each digit as beside a digit drawn
-    alone on the page's square canvas, on a canvas just larger than the group (the conversion
-    crops to the ink anyway). An image is split by its ink (`split_image`); an image of one
-    digit is converted whole, as `find_digit` converts it."""
+    it, to its (28, 28) input or why it has none; otherwise each group of strokes is a
+    DigitStrokes, drawn when it is read. An image is split by its ink (`split_image`), each part
+    framed; an image of one digit is converted whole, as `find_digit` converts it."""
     image = read_stroke_file(image)
     if not (isinstance(image, dict) and "strokes" in image):
         ink = ink_map(image)
@@ -169,18 +249,4 @@ def find_digits(image, preprocess: PreprocessConfig) -> tuple[list[np.ndarray | 
     groups = stroke_groups(strokes)
     if len(groups) == 1 and width == height:
         return [frame_digit(ink_of(strokes), preprocess)], True
-    pixels = []
-    for group in groups:
-        points = [strokes[i] * scale for i in group]
-        low = np.min([p.min(0) for p in points], axis=0)
-        side = float((np.max([p.max(0) for p in points], axis=0) - low).max()) + BRUSH_WIDTH
-        # Drawn smaller, brush and all, when large: the conversion reduces it to 20 pixels.
-        if side < preprocess.min_extent * CANVAS:  # as `frame_digit` judges a digit drawn alone
-            pixels.append(NoDigit.TOO_SMALL)
-            continue
-        fit = min(1.0, GROUP_SIDE / side)
-        margin = BRUSH_WIDTH * fit
-        ink = draw_strokes([(p - low) * fit + margin for p in points], BRUSH_WIDTH * fit,
-                           math.ceil(side * fit + 2 * margin))
-        pixels.append(frame_digit(ink.astype(np.float32) / 255.0, preprocess))
-    return pixels, False
+    return [DigitStrokes([strokes[i] * scale for i in group]) for group in groups], False

@@ -6,8 +6,10 @@ import pytest
 import torch
 from PIL import Image
 
-from harness.drawing import EXAMPLES_DIR, compose_number, load_pen_digits, table_number, value_strokes
+from harness.drawing import (EXAMPLES_DIR, compose_number, load_pen_digits, table_number, table_number_before_last,
+                             value_strokes)
 from model.canvas import NoDigit
+from model.classifier import DigitClassifier, RecentDigits
 from model.strokes import draw_strokes
 
 
@@ -89,3 +91,31 @@ def test_a_tap_on_the_wide_canvas_is_too_small_as_on_the_square_one(classifier):
     line = classifier.read_number({"width": 1680, "height": 560, "strokes": [[[300, 200], [300, 400]]]})
     assert line.number == "1"  # a stroke well past a brush width on the wide canvas is a digit
 
+
+
+def test_a_number_being_written_reads_only_its_new_digit_again():
+    reader = DigitClassifier()
+    begun = reader.read_number(table_number_before_last("408163"))
+    then = reader.read_number(table_number("408163"))
+    assert begun.number == "40816" and then.number == "408163"
+    assert all(before is after for before, after in zip(begun.digits, then.digits[:5]))  # remembered
+    fresh = DigitClassifier(recent_digits=0).read_number(table_number("408163"))
+    for remembered, read in zip(then.digits, fresh.digits):  # the same, up to the batch's float rounding
+        assert remembered.label == read.label and np.array_equal(remembered.pixels, read.pixels)
+        assert np.allclose(remembered.probabilities, read.probabilities, rtol=0, atol=1e-9)
+
+
+def test_a_reader_that_remembers_no_digits_reads_every_digit_again():
+    reader = DigitClassifier(recent_digits=0)
+    first, again = (reader.read_number(table_number("4096")) for _ in range(2))
+    assert first.number == again.number == "4096"
+    assert not any(a is b for a, b in zip(first.digits, again.digits))
+
+
+def test_recent_digits_forget_the_least_recently_read_first():
+    recent = RecentDigits(2)
+    recent.put(b"a", "A")
+    recent.put(b"b", "B")
+    assert recent.get(b"a") == "A"  # now b is the least recently read
+    recent.put(b"c", "C")
+    assert recent.get(b"b") is None and recent.get(b"a") == "A" and recent.get(b"c") == "C"
