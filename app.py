@@ -71,7 +71,7 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
         )
 
     def on_correct(digit: int, drawing) -> str:
-        return save_correction(views.read, corrections_folder, drawing, digit)
+        return save_correction(views, corrections_folder, drawing, digit)
 
     def predict(strokes: dict | None = None, image=None) -> dict:
         """Classifies a drawing's strokes or an image: {"label", "probabilities", "unsure", "reason"}."""

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from harness.drawing import render_strokes, table_value
+from harness.drawing import render_strokes, table_number, table_value
 from model.corrections import IMAGES, LOG, STROKES, CorrectionsFolder, read_labelled_drawings
 from model.strokes import CANVAS
 from ui.correction import save_correction
+from ui.views import Views
 
 
 def digit_pixels(digit: int) -> np.ndarray:
@@ -145,18 +146,33 @@ def test_a_missing_logged_file_does_not_stop_saving(tmp_path):
     assert [row["label"] for row in folder.rows()] == ["1", "2"]
 
 
-@pytest.mark.parametrize("form", ["strokes", "image"])
-def test_the_app_saves_a_drawing_with_the_digit_clicked_and_the_models_answer(tmp_path, classifier, form):
-    drawing = table_value(7) if form == "strokes" else render_strokes(7)
+def test_the_app_saves_a_drawing_with_the_digit_clicked_and_the_models_answer(tmp_path, classifier):
+    views, drawing = Views(classifier), table_value(7)
     folder = CorrectionsFolder(tmp_path)
-    assert "saved as a 1" in save_correction(classifier.predict, folder, drawing, digit=1)
-    assert "Draw a digit first" in save_correction(classifier.predict, folder, np.zeros((50, 50, 4), np.uint8), digit=2)
-    assert "Draw a digit first" in save_correction(classifier.predict, folder, {"width": 560, "height": 560, "strokes": []}, 2)
+    assert "saved as a 1" in save_correction(views, folder, drawing, digit=1)
+    assert "Draw a digit first" in save_correction(views, folder, render_strokes(7), digit=2)  # not strokes
+    assert "Draw a digit first" in save_correction(views, folder, {"width": 560, "height": 560, "strokes": []}, 2)
     (row,) = folder.rows()
-    assert (row["label"], row["answer"]) == ("1", "7")
-    assert bool(row["strokes"]) == (form == "strokes")
+    assert (row["label"], row["answer"]) == ("1", "7") and row["strokes"]
     pixels = read_labelled_drawings(tmp_path).pixels
     assert np.abs(pixels[0] - classifier.predict(drawing).pixels).max() <= 0.5 / 255 + 1e-6
+
+
+@pytest.mark.parametrize("canvas", [(1680, 560), (560, 560)])
+def test_a_correction_of_a_number_saves_the_chosen_digit_alone(tmp_path, classifier, canvas):
+    views, number = Views(classifier), table_number("4096", canvas)
+    folder = CorrectionsFolder(tmp_path)
+    assert "digit 1 of the number saved as a 4" in save_correction(views, folder, number, digit=4)  # the first
+    assert "digit 3 of the number saved as an 8" in save_correction(views, folder, number | {"digit": 2}, digit=8)
+    first, third = folder.rows()
+    assert (first["label"], first["answer"]) == ("4", "4") and (third["label"], third["answer"]) == ("8", "9")
+    read_back = read_labelled_drawings(tmp_path).pixels
+    digits = classifier.read_number(number).digits
+    for saved, digit in zip(read_back, (digits[0], digits[2])):
+        assert np.abs(saved - digit.pixels).max() <= 0.5 / 255 + 1e-6
+    strokes = json.loads((tmp_path / third["strokes"]).read_text())
+    assert strokes["width"] / strokes["height"] == canvas[0] / canvas[1]
+    assert classifier.read_number(strokes).number == "9"  # its own strokes, and no other digit's
 
 
 def test_the_app_saves_the_strokes_on_its_own_canvas_without_the_pages_keys(tmp_path, classifier):
@@ -166,6 +182,6 @@ def test_the_app_saves_the_strokes_on_its_own_canvas_without_the_pages_keys(tmp_
     half = {"width": CANVAS / 2, "height": CANVAS / 2, "seq": 41, "tool": "pen",
             "strokes": [[[x / 2, y / 2] for x, y in stroke] for stroke in drawing["strokes"]]}
     folder = CorrectionsFolder(tmp_path)
-    save_correction(classifier.predict, folder, half, digit=7)
+    save_correction(Views(classifier), folder, half, digit=7)
     (row,) = folder.rows()
     assert json.loads((tmp_path / row["strokes"]).read_text()) == drawing

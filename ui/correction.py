@@ -1,32 +1,40 @@
 """"Wrong? Tell it.": the person clicks the right digit, and the drawing is kept: the model's
-input, and the strokes as drawn."""
-
-from typing import Callable
+input, and the strokes as drawn. For a number, the digit kept is the one chosen below it (its
+small image clicked; the first by default), with its own strokes."""
 
 import numpy as np
 
-from model.classifier import Prediction
+from model.classifier import find_digits
 from model.corrections import CorrectionsFolder
 from model.strokes import CANVAS, parse_strokes, stroke_value
 
+from .views import Views, chosen_digit
 
-def save_correction(read: Callable[[object], Prediction], folder: CorrectionsFolder, value, digit: int) -> str:
-    """Saves the drawing `value` as a `digit`, beside the model's answer, `read(value)`; returns
-    a note to show.
 
-    A stroke value is saved as checked and scaled to the app's canvas (CANVAS high), without the
-    page's own keys; a drawing that came as an image keeps only the model's input."""
-    prediction = read(value)
+def save_correction(views: Views, folder: CorrectionsFolder, value, digit: int) -> str:
+    """Saves the drawing `value`, or the chosen digit of a number, as a `digit`, beside the
+    model's answer for it; returns a note to show.
+
+    The value is the page's (`Views` refuses anything but strokes). Its strokes are saved as
+    checked, at the page's scale (the canvas's shorter side CANVAS), without the page's own keys."""
+    digits = views.read_number(value).digits
+    chosen = min(chosen_digit(value), len(digits) - 1) if len(digits) > 1 else None
+    prediction = views.read(value) if chosen is None else digits[chosen]
     if prediction.pixels is None:
-        return "Draw a digit first, then tell the model what it is."
-    strokes = None
-    if isinstance(value, dict) and "strokes" in value:
-        # In the page's own units, the canvas CANVAS high: a wide canvas keeps its width.
-        width, height = float(value["width"]), float(value["height"])
-        scale = max(width, height) / height
+        if chosen is None:
+            return "Draw a digit first, then tell the model what it is."
+        return "That part of the drawing is no digit: choose one of the number's digits below it."
+    width, height = float(value["width"]), float(value["height"])
+    scale = max(width, height) / min(width, height)  # from the longer side's CANVAS to the page's scale
+    if chosen is not None:  # the chosen digit's own strokes, where they were, at the page's scale
+        strokes = [np.round(s, 3) for s in find_digits(value, views.classifier.config.preprocess)[0][chosen].points]
+    elif scale != 1:  # to the nearest thousandth, as the page sent them
+        strokes = [np.round(stroke * scale, 3) for stroke in parse_strokes(value)]
+    else:
         strokes = parse_strokes(value)
-        if scale != 1:  # back from the longer side's CANVAS, to the nearest thousandth as the page sent it
-            strokes = [np.round(stroke * scale, 3) for stroke in strokes]
-        strokes = stroke_value(strokes, CANVAS * width / height, CANVAS)
-    folder.save(prediction.pixels, digit, prediction.label, strokes)
-    return f"Thank you: saved as a {digit}."
+    side = min(width, height)
+    folder.save(prediction.pixels, digit, prediction.label, stroke_value(strokes, CANVAS * width / side, CANVAS * height / side))
+    article = "an" if digit == 8 else "a"
+    if chosen is None:
+        return f"Thank you: saved as {article} {digit}."
+    return f"Thank you: digit {chosen + 1} of the number saved as {article} {digit}."
