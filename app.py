@@ -81,11 +81,11 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
     # app.py`, the tests) gets the layout; Gradio 6 still honours it there, with a warning.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "The parameters have been moved")
-        blocks = gr.Blocks(title="Draw a digit", analytics_enabled=False, delete_cache=(300, 900),
+        blocks = gr.Blocks(title="Draw a digit or a number", analytics_enabled=False, delete_cache=(300, 900),
                            css=asset("page.css"))
     with blocks as demo:
         gr.Markdown(
-            "# Draw a digit\n"
+            "# Draw a digit or a number\n"
             "Draw one digit, 0 to 9, anywhere on the canvas, or a number of up to six digits, left to "
             "right. A bidirectional LSTM reads each digit row by row and answers as you draw.", elem_id="intro",
         )
