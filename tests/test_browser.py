@@ -324,7 +324,7 @@ def written_number(labels: list[int], canvas: tuple[int, int], seed: int) -> dic
                           np.random.default_rng(seed), canvas).value
 
 
-def test_a_number_written_with_the_mouse_reads_digit_by_digit(page: Page, classifier):
+def test_a_number_written_with_the_mouse_reads_digit_by_digit(page: Page, classifier, corrections: Path):
     sent = draw_and_settle(page, written_number([3, 5, 8], (1680, 560), seed=1))
     assert classifier.read_number(sent).number == "358"
     expect(page.locator("#status")).to_contain_text("It's 358")
@@ -338,6 +338,12 @@ def test_a_number_written_with_the_mouse_reads_digit_by_digit(page: Page, classi
     expect(page.locator("#probabilities .label").first).to_have_text("5")
     assert sent_value(page)["digit"] == 1
     page.screenshot(path=ARTIFACTS / "number.png")
+    # "Wrong? Tell it." corrects the chosen digit, alone.
+    page.locator("#correct-6").click()
+    expect(page.locator("#correction-note")).to_contain_text("digit 2 of the number saved as a 6", timeout=15_000)
+    saved = CorrectionsFolder(corrections).rows()[-1]
+    assert (saved["label"], saved["answer"]) == ("6", "5")
+    assert classifier.read_number(json.loads((corrections / saved["strokes"]).read_text())).number == "5"
 
 
 def test_on_a_phone_a_number_written_by_touch_reads(phone: Page, classifier):
