@@ -1,9 +1,8 @@
 """Trains the Bi-LSTM and writes its weights, config and metrics (training/loop.py).
 
-    python train.py                       # the shipped model: MNIST plus other people's handwriting
+    python train.py                       # the shipped model: MNIST, other people's handwriting and its variants
     python train.py --preset mnist-only   # the previous shipped model's recipe: MNIST alone
     python train.py --preset seed         # the tutorial's exact recipe, as a baseline
-    python train.py --preset variants     # the default plus writing variants: tried, not taken yet
     python train.py --corrections DIR     # also learn from the corrections the app saved
     python train.py --final-test          # and then, once, MNIST's test split, for the model card
 
