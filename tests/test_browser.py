@@ -356,3 +356,6 @@ def test_on_a_phone_a_number_written_by_touch_reads(phone: Page, classifier):
     assert classifier.read_number(sent).number == "47"
     expect(phone.locator("#status")).to_contain_text("It's 47")
     expect(phone.locator("#seen .seen-digit")).to_have_count(2)
+    # "Wrong? Tell it." on a phone: two rows of five digits, none wrapped alone.
+    tops = [phone.locator(f"#correct-{digit}").bounding_box()["y"] for digit in range(10)]
+    assert len(set(tops[:5])) == 1 and len(set(tops[5:])) == 1 and tops[5] > tops[0]
