@@ -92,6 +92,8 @@ def test_a_closed_four_joins_its_two_strokes_at_the_top_and_needs_two():
     top = added(FOUR, variants.closed_four(FOUR, RNG))
     assert (top[0] == [20, 0]).all() and (top[-1] == [90, 20]).all()
     assert variants.closed_four([np.concatenate(FOUR)], RNG) is None
+    bar_to_stem = [np.array([[20.0, 0], [0, 130], [90, 130]]), FOUR[1]]  # closed, it would be a 9
+    assert variants.closed_four(bar_to_stem, RNG) is None
 
 
 def test_a_fives_flag_moves_up_and_right_and_its_body_stays():

@@ -9,7 +9,7 @@ misread:
 - a 1 with a flag, a foot, or both (the continental 1), or with its foot curled;
 - a 7 crossed, or with a serif hanging from its bar;
 - a 9 with a curved or a curled tail (like a g);
-- a 4 with its top closed;
+- a 4 with its top closed, its bar crossing the stem;
 - a 5 with its flag apart;
 - a 6 begun with a loop, like a cursive ℓ.
 
@@ -159,9 +159,17 @@ def curled_tail_nine(strokes: Strokes, rng: Generator) -> Strokes:
     return [*strokes, _arc(bottom - (radius, 0), radius, 0, rng.uniform(1.0, 1.5) * np.pi)]
 
 
+CLOSED_FOUR_CROSSING = 0.1  # how far a closed 4's bar must reach past its stem, in widths
+
+
 def closed_four(strokes: Strokes, rng: Generator) -> Strokes | None:
-    """A 4 whose two strokes meet at the top, closing it like a triangle. Needs a 4 of two strokes."""
+    """A 4 whose two strokes meet at the top, closing it like a triangle, as print has it. Needs
+    a 4 of two strokes whose bar (the first) reaches past its stem: closed without that
+    crossing, a 4 is a 9 with a flat top, and MNIST's 9s read as 4 when such shapes are 4s."""
     if len(strokes) < 2:
+        return None
+    width = _box(strokes)[2]
+    if strokes[0][:, 0].max() - strokes[1][:, 0].mean() < CLOSED_FOUR_CROSSING * width:
         return None
     return [*strokes, _line(strokes[0][0], _highest(strokes[1:]))]
 
