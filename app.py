@@ -105,7 +105,7 @@ def build_demo(weights: Path = DEFAULT_WEIGHTS, corrections: Path | None = None)
                 if corrections_folder:
                     correction_note = gr.Markdown("", elem_id="correction-note", render=False)
                     gr.Markdown("**Wrong? Tell it.** The right digit is:", elem_id="corrections")
-                    with gr.Row(elem_id="correct-digits"):
+                    with gr.Row(elem_id="correction-buttons"):
                         for digit in range(10):
                             gr.Button(str(digit), size="sm", min_width=28, elem_id=f"correct-{digit}").click(
                                 partial(on_correct, digit), [canvas], correction_note,
