@@ -13,13 +13,13 @@ reads it (DigitClassifier.read_number).
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from harness.drawing import WIDE_CANVAS, compose_number, value_strokes
+from harness.timing import time_calls
 from model.classifier import DigitClassifier
 from model.paths import DATA_DIR
 from model.segment import stroke_groups
@@ -62,20 +62,10 @@ def latency(views: Views, digits: list, rng: np.random.Generator, calls: int = 2
     """The canvas's handler (Views.answer) for one pen digit and for 6-digit numbers, on the wide
     canvas, each called 10 times: `views` should remember no digits (`recent_digits=0`), or the
     repeats would be remembered (benchmarks/app_latency.py times a number as it is written)."""
-    def timed(values: list) -> float:
-        for value in values:
-            views.answer(value)
-        seconds = []
-        for i in range(calls):
-            started = time.perf_counter()
-            views.answer(values[i % len(values)])
-            seconds.append(time.perf_counter() - started)
-        return round(1000 * float(np.median(seconds)), 2)
-
     picks = [[digits[i] for i in rng.choice(len(digits), 6, replace=False)] for _ in range(20)]
     numbers = [compose_number([(d.label, list(d.strokes)) for d in chosen], rng).value for chosen in picks]
     singles = [compose_number([(d.label, list(d.strokes))], rng).value for d in (p[0] for p in picks)]
-    one, six = timed(singles), timed(numbers)
+    one, six = (time_calls(views.answer, values, calls)["p50_ms"] for values in (singles, numbers))
     return {"one_digit_p50_ms": one, "six_digits_p50_ms": six, "ratio": round(six / one, 2)}
 
 
