@@ -96,6 +96,17 @@ def test_a_closed_four_joins_its_two_strokes_at_the_top_and_needs_two():
     assert variants.closed_four(bar_to_stem, RNG) is None
 
 
+def test_a_one_stroke_four_runs_its_bar_to_the_stem_then_up_and_down_the_stem():
+    (stroke,) = variants.one_stroke_four(FOUR, RNG)
+    assert np.array_equal(stroke[:2], FOUR[0][:2]) and np.array_equal(stroke[-2:], FOUR[1])
+    joined = stroke[2]  # where the bar meets the stem: no bar past it
+    assert np.allclose(joined, [90, 130]) and stroke[:, 0].max() < 120
+    up = stroke[3:-2]
+    assert (np.diff(up[:, 1]) < 0).all() and (up[:, 0] > 90).all()  # rises beside the stem, to its right
+    assert variants.one_stroke_four([np.concatenate(FOUR)], RNG) is None
+    assert variants.one_stroke_four([FOUR[0] - [60, 0], FOUR[1]], RNG) is None  # the bar stops short of the stem
+
+
 def test_a_fives_flag_moves_up_and_right_and_its_body_stays():
     body, flag = variants.five_flag_apart(FIVE, RNG)
     assert body is FIVE[0]

@@ -9,7 +9,7 @@ misread:
 - a 1 with a flag, a foot, or both (the continental 1), or with its foot curled;
 - a 7 crossed, or with a serif hanging from its bar;
 - a 9 with a curved or a curled tail (like a g);
-- a 4 with its top closed, its bar crossing the stem;
+- a 4 with its top closed, its bar crossing the stem, or written in one stroke;
 - a 5 with its flag apart;
 - a 6 begun with a loop, like a cursive ℓ.
 
@@ -174,6 +174,28 @@ def closed_four(strokes: Strokes, rng: Generator) -> Strokes | None:
     return [*strokes, _line(strokes[0][0], _highest(strokes[1:]))]
 
 
+def one_stroke_four(strokes: Strokes, rng: Generator) -> Strokes | None:
+    """A 4 written without lifting the pen: down, across to the stem, up beside the stem to its
+    top and down it, so its bar ends at the stem and a narrow loop joins them. Needs a 4 of two
+    strokes, its bar (the first) reaching the stem (the second)."""
+    if len(strokes) != 2:
+        return None
+    bar, stem = strokes
+    stem = stem if stem[0, 1] <= stem[-1, 1] else stem[::-1]  # from its top down
+    stem_x = float(stem[:, 0].mean())
+    reached = np.flatnonzero(bar[:, 0] >= stem_x)
+    if len(reached) == 0 or reached[0] == 0:
+        return None
+    end = reached[0]
+    (x0, y0), (x1, y1) = bar[end - 1], bar[end]
+    y = y0 + (y1 - y0) * (stem_x - x0) / (x1 - x0) if x1 != x0 else y1
+    if y <= stem[0, 1]:  # the bar meets the stem above its top: no room to go up
+        return None
+    loop = rng.uniform(0.03, 0.08) * _box(strokes)[2]  # how far right of the stem the pen goes up
+    up = _line((stem_x + loop, y), stem[0] + (loop / 2, 0), 6)
+    return [np.concatenate([bar[:end], [[stem_x, y]], up, stem])]
+
+
 def five_flag_apart(strokes: Strokes, rng: Generator) -> Strokes | None:
     """A 5 whose flag (its top bar, a stroke of its own) stands apart from the body, up and to
     the right. Needs a 5 written in two strokes."""
@@ -221,6 +243,7 @@ VARIANTS = {
     "flagged, footed one": Variant(1, flagged_footed_one),
     "curled-foot one": Variant(1, curled_foot_one),
     "closed four": Variant(4, closed_four),
+    "one-stroke four": Variant(4, one_stroke_four),
     "five, flag apart": Variant(5, five_flag_apart),
     "looped six": Variant(6, looped_six),
     "crossed seven": Variant(7, crossed_seven),
