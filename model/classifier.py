@@ -16,7 +16,7 @@ from .canvas import InvalidImage, NoDigit, find_digit, frame_digit, ink_map, nor
 from .config import PreprocessConfig
 from .explain import Explanation, explain
 from .segment import split_image, stroke_groups
-from .strokes import BRUSH_WIDTH, CANVAS, draw_strokes, ink_of, parse_strokes, travel_of
+from .strokes import BRUSH_WIDTH, CANVAS, CURVE_STEP, along_path, draw_strokes, ink_of, parse_strokes, travel_of
 from .weights import DEFAULT_WEIGHTS, load_model
 
 
@@ -186,9 +186,6 @@ class RecentDigits:
             self._readings.clear()
 
 
-GROUP_SIDE = 160  # a digit of a number is drawn at most this many pixels high or wide
-
-
 @dataclass(frozen=True, eq=False)
 class DigitStrokes:
     """One digit's strokes in a drawing of several, at the page's scale (the drawing's shorter
@@ -207,17 +204,18 @@ class DigitStrokes:
         return digest.digest()
 
     def frame(self, preprocess: PreprocessConfig) -> np.ndarray | NoDigit:
-        """Drawn alone, smaller (brush and all) when large, since the conversion reduces it to 20
-        pixels anyway, on a canvas just larger than it (the conversion crops to the ink), then
-        framed as one digit: its (28, 28) input, or why it is no digit."""
+        """Drawn alone, at the size the conversion works at (its box times its supersampling),
+        brush and all, on a canvas just larger than it (the conversion crops to the ink), then
+        framed as one digit: its (28, 28) input, or why it is no digit. At that size the pen's
+        points are far denser than the brush needs: it is drawn through those CURVE_STEP apart."""
         low = np.min([p.min(0) for p in self.points], axis=0)
         side = float((np.max([p.max(0) for p in self.points], axis=0) - low).max()) + BRUSH_WIDTH
         if side < preprocess.min_extent * CANVAS:  # as `frame_digit` judges a digit drawn alone
             return NoDigit.TOO_SMALL
-        fit = min(1.0, GROUP_SIDE / side)
+        fit = min(1.0, preprocess.box_size * preprocess.supersample / side)
         margin = BRUSH_WIDTH * fit
-        ink = draw_strokes([(p - low) * fit + margin for p in self.points], BRUSH_WIDTH * fit,
-                           math.ceil(side * fit + 2 * margin))
+        strokes = [along_path((p - low) * fit + margin, 2 * CURVE_STEP) for p in self.points]
+        ink = draw_strokes(strokes, BRUSH_WIDTH * fit, math.ceil(side * fit + 2 * margin))
         return frame_digit(ink.astype(np.float32) / 255.0, preprocess)
 
 

@@ -68,10 +68,11 @@ def _columns(boxes: np.ndarray, row: list[int], ink_distance=None) -> list[list[
     height = float(boxes[row, 3].max() - boxes[row, 1].min())
     least = MIN_WIDTH * max(height, 1e-6)
     reach = TOUCH * max(height, 1e-6)
-    apart = ink_distance(height) if ink_distance else lambda i, j: _box_distance(boxes[i], boxes[j])
+    box_distance = _box_distances(boxes)
+    apart = ink_distance(height) if ink_distance else lambda i, j: float(box_distance[i, j])
     groups = [[i] for i in row]
     extents = [(float(boxes[i, 0]), float(boxes[i, 2])) for i in row]
-    touching = [(a, b) for a in row for b in row if a < b and _box_distance(boxes[a], boxes[b]) <= reach
+    touching = [(a, b) for a in row for b in row if a < b and box_distance[a, b] <= reach
                 and apart(a, b) <= reach] if ink_distance else []
     for a, b in touching:
         ga, gb = sorted(next(g for g, group in enumerate(groups) if i in group) for i in (a, b))
@@ -106,9 +107,12 @@ def _columns(boxes: np.ndarray, row: list[int], ink_distance=None) -> list[list[
     return [groups[d] for d in digits]
 
 
-def _box_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """The shortest distance between two boxes (x0, y0, x1, y1); 0 when they overlap."""
-    return float(np.hypot(*np.maximum(0, np.maximum(a[:2] - b[2:], b[:2] - a[2:]))))
+def _box_distances(boxes: np.ndarray) -> np.ndarray:
+    """(N, 4) boxes (x0, y0, x1, y1) -> (N, N): the shortest distance between each two; 0 where
+    they overlap."""
+    starts, ends = boxes[:, :2], boxes[:, 2:]
+    gaps = np.maximum(0, np.maximum(starts[:, None] - ends[None], starts[None] - ends[:, None]))  # (N, N, 2)
+    return np.hypot(gaps[..., 0], gaps[..., 1])
 
 
 def _one_digit(a: tuple[float, float], b: tuple[float, float], least: float) -> bool:

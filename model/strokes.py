@@ -15,6 +15,7 @@ the tests' drawings all go through it, so the network learns from the ink the ap
 """
 
 import math
+from itertools import chain
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -53,11 +54,10 @@ def parse_strokes(value) -> list[np.ndarray]:
     for stroke in strokes:
         if not stroke:
             continue
-        if not all(_is_point(point) for point in stroke):
+        points = _points(stroke)
+        if points is None:
             raise InvalidImage("Each point of a stroke must be a pair of finite numbers [x, y].")
-        points = np.array(stroke, np.float64)
-        points = np.clip(points, 0, [width, height]) * scale
-        parsed.append(points)
+        parsed.append(np.clip(points, 0, [width, height]) * scale)
     return parsed
 
 
@@ -69,8 +69,24 @@ def _side(side, name: str) -> float:
     return float(side)
 
 
-def _is_point(point) -> bool:
-    return isinstance(point, (list, tuple)) and len(point) == 2 and all(map(_is_number, point))
+def _points(stroke: list) -> np.ndarray | None:
+    """A stroke's points as a (K, 2) float array, or None unless each point is a list or tuple
+    of two finite ints or floats (not bools). Checked by the set of the stroke's types, not
+    point by point: a drawing has thousands of points."""
+    if not _all_kinds(stroke, (list, tuple)) or set(map(len, stroke)) != {2}:
+        return None
+    if not _all_kinds(chain.from_iterable(stroke), (int, float)):
+        return None
+    try:
+        points = np.array(stroke, np.float64)
+    except OverflowError:  # JSON's integers have no bound: one too large for a float is no pixel
+        return None
+    return points if np.isfinite(points).all() else None
+
+
+def _all_kinds(values, kinds: tuple[type, ...]) -> bool:
+    """Whether every value is of one of `kinds` (a subclass counts), bools never."""
+    return all(issubclass(kind, kinds) and kind is not bool for kind in set(map(type, values)))
 
 
 def _is_number(value) -> bool:
@@ -121,6 +137,16 @@ def smooth_path(points: np.ndarray) -> np.ndarray:
         2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2 + (3 * p1 - p0 - 3 * p2 + p3) * t**3
     )
     return np.concatenate([curve, points[-1:]])
+
+
+def along_path(points: np.ndarray, step: float) -> np.ndarray:
+    """(K, 2) points -> those of them about `step` apart along the path, its two ends kept: as
+    much as a brush wider than `step` needs, where each point costs it a round joint."""
+    travelled = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
+    stage = np.floor(travelled / step)
+    kept = np.concatenate([[True], stage[1:] > stage[:-1]])
+    kept[-1] = True
+    return points[kept]
 
 
 def strokes_ink(value) -> np.ndarray | None:
