@@ -186,6 +186,11 @@ class RecentDigits:
             self._readings.clear()
 
 
+# Pixels of path between the pen points a digit of a number is drawn through, at the size the
+# conversion works at: the curve through them (`smooth_path`) still has a joint every CURVE_STEP.
+POINT_STEP = 2 * CURVE_STEP
+
+
 @dataclass(frozen=True, eq=False)
 class DigitStrokes:
     """One digit's strokes in a drawing of several, at the page's scale (the drawing's shorter
@@ -207,14 +212,14 @@ class DigitStrokes:
         """Drawn alone, at the size the conversion works at (its box times its supersampling),
         brush and all, on a canvas just larger than it (the conversion crops to the ink), then
         framed as one digit: its (28, 28) input, or why it is no digit. At that size the pen's
-        points are far denser than the brush needs: it is drawn through those CURVE_STEP apart."""
+        points are far denser than the brush needs: it is drawn through those POINT_STEP apart."""
         low = np.min([p.min(0) for p in self.points], axis=0)
         side = float((np.max([p.max(0) for p in self.points], axis=0) - low).max()) + BRUSH_WIDTH
         if side < preprocess.min_extent * CANVAS:  # as `frame_digit` judges a digit drawn alone
             return NoDigit.TOO_SMALL
         fit = min(1.0, preprocess.box_size * preprocess.supersample / side)
         margin = BRUSH_WIDTH * fit
-        strokes = [along_path((p - low) * fit + margin, 2 * CURVE_STEP) for p in self.points]
+        strokes = [along_path((p - low) * fit + margin, POINT_STEP) for p in self.points]
         ink = draw_strokes(strokes, BRUSH_WIDTH * fit, math.ceil(side * fit + 2 * margin))
         return frame_digit(ink.astype(np.float32) / 255.0, preprocess)
 
