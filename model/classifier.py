@@ -186,8 +186,11 @@ class RecentDigits:
             self._readings.clear()
 
 
-# Pixels of path between the pen points a digit of a number is drawn through, at the size the
-# conversion works at: the curve through them (`smooth_path`) still has a joint every CURVE_STEP.
+# A digit of a number is drawn at most this many pixels high or wide: at the conversion's own 80,
+# a marker's dense scribble beside a digit covered less than `max_coverage` and read as a digit.
+GROUP_SIDE = 160
+# Pixels of path between the pen points a digit of a number is drawn through, at that size: the
+# curve through them (`smooth_path`) still has a joint every CURVE_STEP.
 POINT_STEP = 2 * CURVE_STEP
 
 
@@ -209,15 +212,14 @@ class DigitStrokes:
         return digest.digest()
 
     def frame(self, preprocess: PreprocessConfig) -> np.ndarray | NoDigit:
-        """Drawn alone, at the size the conversion works at (its box times its supersampling),
-        brush and all, on a canvas just larger than it (the conversion crops to the ink), then
-        framed as one digit: its (28, 28) input, or why it is no digit. At that size the pen's
+        """Drawn alone, at most GROUP_SIDE pixels (brush and all), on a canvas just larger than it
+        (the conversion crops to the ink), then framed as one digit: its (28, 28) input, or why it is no digit. At that size the pen's
         points are far denser than the brush needs: it is drawn through those POINT_STEP apart."""
         low = np.min([p.min(0) for p in self.points], axis=0)
         side = float((np.max([p.max(0) for p in self.points], axis=0) - low).max()) + BRUSH_WIDTH
         if side < preprocess.min_extent * CANVAS:  # as `frame_digit` judges a digit drawn alone
             return NoDigit.TOO_SMALL
-        fit = min(1.0, preprocess.box_size * preprocess.supersample / side)
+        fit = min(1.0, GROUP_SIDE / side)
         margin = BRUSH_WIDTH * fit
         strokes = [along_path((p - low) * fit + margin, POINT_STEP) for p in self.points]
         ink = draw_strokes(strokes, BRUSH_WIDTH * fit, math.ceil(side * fit + 2 * margin))
