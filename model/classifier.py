@@ -16,7 +16,7 @@ from .canvas import InvalidImage, NoDigit, find_digit, frame_digit, ink_map, nor
 from .config import PreprocessConfig
 from .explain import Explanation, explain
 from .segment import split_image, stroke_groups
-from .strokes import BRUSH_WIDTH, CANVAS, CURVE_STEP, along_path, draw_strokes, ink_of, parse_strokes, travel_of
+from .strokes import BRUSH_WIDTH, CANVAS, draw_strokes, ink_of, parse_strokes, travel_of
 from .weights import DEFAULT_WEIGHTS, load_model
 
 
@@ -189,9 +189,6 @@ class RecentDigits:
 # A digit of a number is drawn at most this many pixels high or wide: at the conversion's own 80,
 # a marker's dense scribble beside a digit covered less than `max_coverage` and read as a digit.
 GROUP_SIDE = 160
-# Pixels of path between the pen points a digit of a number is drawn through, at that size: the
-# curve through them (`smooth_path`) still has a joint every CURVE_STEP.
-POINT_STEP = 2 * CURVE_STEP
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,16 +210,15 @@ class DigitStrokes:
 
     def frame(self, preprocess: PreprocessConfig) -> np.ndarray | NoDigit:
         """Drawn alone, at most GROUP_SIDE pixels (brush and all), on a canvas just larger than it
-        (the conversion crops to the ink), then framed as one digit: its (28, 28) input, or why it is no digit. At that size the pen's
-        points are far denser than the brush needs: it is drawn through those POINT_STEP apart."""
+        (the conversion crops to the ink), then framed as one digit: its (28, 28) input, or why it is no digit."""
         low = np.min([p.min(0) for p in self.points], axis=0)
         side = float((np.max([p.max(0) for p in self.points], axis=0) - low).max()) + BRUSH_WIDTH
         if side < preprocess.min_extent * CANVAS:  # as `frame_digit` judges a digit drawn alone
             return NoDigit.TOO_SMALL
         fit = min(1.0, GROUP_SIDE / side)
         margin = BRUSH_WIDTH * fit
-        strokes = [along_path((p - low) * fit + margin, POINT_STEP) for p in self.points]
-        ink = draw_strokes(strokes, BRUSH_WIDTH * fit, math.ceil(side * fit + 2 * margin))
+        ink = draw_strokes([(p - low) * fit + margin for p in self.points], BRUSH_WIDTH * fit,
+                           math.ceil(side * fit + 2 * margin))
         return frame_digit(ink.astype(np.float32) / 255.0, preprocess)
 
 

@@ -139,16 +139,6 @@ def smooth_path(points: np.ndarray) -> np.ndarray:
     return np.concatenate([curve, points[-1:]])
 
 
-def along_path(points: np.ndarray, step: float) -> np.ndarray:
-    """(K, 2) points -> those of them about `step` apart along the path, its two ends kept: as
-    much as a brush wider than `step` needs, where each point costs it a round joint."""
-    travelled = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
-    stage = np.floor(travelled / step)
-    kept = np.concatenate([[True], stage[1:] > stage[:-1]])
-    kept[-1] = True
-    return points[kept]
-
-
 def strokes_ink(value) -> np.ndarray | None:
     """A stroke value -> (CANVAS, CANVAS) float32 ink in [0, 1], or None when nothing is drawn."""
     return ink_of(parse_strokes(value))

@@ -9,7 +9,7 @@ import pytest
 from harness.drawing import MALFORMED_STROKES, table_value
 from model.canvas import InvalidImage, NoDigit
 from model.strokes import (
-    BRUSH_WIDTH, CANVAS, CURVE_STEP, MAX_POINTS, MAX_SIDE, MAX_STROKES, SPLINE_STEPS, along_path, draw_strokes,
+    BRUSH_WIDTH, CANVAS, CURVE_STEP, MAX_POINTS, MAX_SIDE, MAX_STROKES, SPLINE_STEPS, draw_strokes,
     parse_strokes,
     pen_travel, smooth_path, stroke_value, strokes_ink,
 )
@@ -197,16 +197,6 @@ def test_a_short_segment_gets_a_curve_point_every_curve_step():
     assert len(path) == 3 * math.ceil(12 / CURVE_STEP) + 1
     # Even steps of the curve's parameter, not of its length: a step is within a fifth of its share.
     assert np.linalg.norm(np.diff(path, axis=0), axis=1).max() <= 1.2 * CURVE_STEP
-
-
-def test_points_along_a_path_are_a_step_apart_with_both_ends():
-    arc = np.array([[200 + 100 * np.cos(a), 200 + 100 * np.sin(a)] for a in np.linspace(0, np.pi, 200)])
-    kept = along_path(arc, 10.0)
-    assert np.array_equal(kept[0], arc[0]) and np.array_equal(kept[-1], arc[-1])
-    assert len(kept) == math.floor(100 * np.pi / 10) + 2  # a point each 10 px of the 314 px, and the end
-    steps = np.linalg.norm(np.diff(kept[:-1], axis=0), axis=1)
-    assert steps.min() > 9 and steps.max() < 11.5  # chords of 10 px of arc, give or take one pen step
-    assert np.array_equal(along_path(arc[:1], 10.0), arc[:1])  # a dot stays a dot
 
 
 def test_two_points_are_a_straight_line():
