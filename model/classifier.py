@@ -210,7 +210,8 @@ class DigitStrokes:
 
     def frame(self, preprocess: PreprocessConfig) -> np.ndarray | NoDigit:
         """Drawn alone, at most GROUP_SIDE pixels (brush and all), on a canvas just larger than it
-        (the conversion crops to the ink), then framed as one digit: its (28, 28) input, or why it is no digit."""
+        (the conversion crops to the ink), then framed as one digit: its (28, 28) input, or why
+        it is no digit."""
         low = np.min([p.min(0) for p in self.points], axis=0)
         side = float((np.max([p.max(0) for p in self.points], axis=0) - low).max()) + BRUSH_WIDTH
         if side < preprocess.min_extent * CANVAS:  # as `frame_digit` judges a digit drawn alone

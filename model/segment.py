@@ -35,10 +35,10 @@ def group_boxes(boxes: np.ndarray, ink_distance=None) -> list[list[int]]:
     Without it (an image's connected components), boxes are as far apart as their boxes say."""
     if len(boxes) == 0:
         return []
-    rows, groups = _rows(boxes), []
+    rows, groups, box_distance = _rows(boxes), [], _box_distances(boxes)
     while rows:
         row = rows.pop(0)
-        columns = _columns(boxes, row, ink_distance)
+        columns = _columns(boxes, box_distance, row, ink_distance)
         # A band of one digit above another band is no row of a number: a 5's flag or the top
         # of an 8 written apart from the rest. Rows are filled before the next one starts.
         if rows and len(columns) < 2:
@@ -63,12 +63,12 @@ def _rows(boxes: np.ndarray) -> list[list[int]]:
     return [sorted(row) for row in rows]
 
 
-def _columns(boxes: np.ndarray, row: list[int], ink_distance=None) -> list[list[int]]:
-    """The row's boxes grouped into digits by their horizontal extents, left to right."""
+def _columns(boxes: np.ndarray, box_distance: np.ndarray, row: list[int], ink_distance=None) -> list[list[int]]:
+    """The row's boxes grouped into digits by their horizontal extents, left to right;
+    `box_distance` (N, N) is `_box_distances(boxes)`."""
     height = float(boxes[row, 3].max() - boxes[row, 1].min())
     least = MIN_WIDTH * max(height, 1e-6)
     reach = TOUCH * max(height, 1e-6)
-    box_distance = _box_distances(boxes)
     apart = ink_distance(height) if ink_distance else lambda i, j: float(box_distance[i, j])
     groups = [[i] for i in row]
     extents = [(float(boxes[i, 0]), float(boxes[i, 2])) for i in row]

@@ -92,7 +92,7 @@ def _all_kinds(values, kinds: tuple[type, ...]) -> bool:
 def _is_number(value) -> bool:
     """A finite int or float, not a bool. JSON's integers have no bound: one too large for a
     float is no number of pixels either."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not _all_kinds([value], (int, float)):
         return False
     try:
         return math.isfinite(value)

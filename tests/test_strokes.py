@@ -9,8 +9,7 @@ import pytest
 from harness.drawing import MALFORMED_STROKES, table_value
 from model.canvas import InvalidImage, NoDigit
 from model.strokes import (
-    BRUSH_WIDTH, CANVAS, CURVE_STEP, MAX_POINTS, MAX_SIDE, MAX_STROKES, SPLINE_STEPS, draw_strokes,
-    parse_strokes,
+    BRUSH_WIDTH, CANVAS, CURVE_STEP, MAX_POINTS, MAX_SIDE, MAX_STROKES, SPLINE_STEPS, draw_strokes, parse_strokes,
     pen_travel, smooth_path, stroke_value, strokes_ink,
 )
 import training.converted
