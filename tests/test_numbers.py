@@ -7,10 +7,10 @@ import torch
 from PIL import Image
 
 from harness.drawing import (EXAMPLES_DIR, compose_number, load_pen_digits, table_number, table_number_before_last,
-                             value_strokes)
+                             table_strokes, value_strokes)
 from model.canvas import NoDigit
-from model.classifier import DigitClassifier, RecentDigits
-from model.strokes import draw_strokes
+from model.classifier import DigitClassifier, DigitStrokes, RecentDigits
+from model.strokes import BRUSH_WIDTH, draw_strokes
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +90,22 @@ def test_a_tap_on_the_wide_canvas_is_too_small_as_on_the_square_one(classifier):
         assert reading.digits == [] and reading.whole.reason is NoDigit.TOO_SMALL
     line = classifier.read_number({"width": 1680, "height": 560, "strokes": [[[300, 200], [300, 400]]]})
     assert line.number == "1"  # a stroke well past a brush width on the wide canvas is a digit
+    taps = classifier.read_number({"width": 1680, "height": 560,
+                                   "strokes": [[[300 + 400 * k, 300], [310 + 400 * k, 305]] for k in range(3)]})
+    assert len(taps.digits) == 3 and all(d.reason is NoDigit.TOO_SMALL for d in taps.digits)
+    assert taps.number is None  # three taps in a row are no number "000"
 
+
+def test_a_small_digit_of_a_number_keeps_its_loops_open(classifier):
+    # A 0 written 50 of the page's pixels tall: on the page its brush, 28 pixels wide, fills the
+    # hole. Read as a digit of a number, the brush is in proportion to the 0, and the hole stays.
+    points = np.concatenate(table_strokes(0))
+    low, high = points.min(0), points.max(0)
+    zero = [(stroke - low) * (50 / float((high - low).max())) + 40 for stroke in table_strokes(0)]
+    x, y = np.round((np.concatenate(zero).min(0) + np.concatenate(zero).max(0)) / 2).astype(int)
+    assert draw_strokes(zero, BRUSH_WIDTH, 140)[y, x] == 255  # on the page, its middle is ink
+    framed = DigitStrokes(zero).frame(classifier.config.preprocess)
+    assert framed[12:17, 12:17].max() == 0  # the input's middle, where the hole is: paper
 
 
 def test_a_number_being_written_reads_only_its_new_digit_again():
