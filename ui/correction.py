@@ -17,10 +17,10 @@ def save_correction(views: Views, folder: CorrectionsFolder, value, digit: int) 
 
     The value is the page's (`Views` refuses anything but strokes). Its strokes are saved as
     checked, at the page's scale (the canvas's shorter side CANVAS), without the page's own keys."""
-    digits = views.read_number(value).digits
+    digits = views.read_number(value).digits  # as the page showed them
     chosen = min(chosen_digit(value), len(digits) - 1) if len(digits) > 1 else None
-    prediction = views.read(value) if chosen is None else digits[chosen]
-    if prediction.pixels is None:
+    prediction = digits[chosen or 0] if digits else None
+    if prediction is None or prediction.pixels is None:
         if chosen is None:
             return "Draw a digit first, then tell the model what it is."
         return "That part of the drawing is no digit: choose one of the number's digits below it."
