@@ -59,12 +59,13 @@ def measure(classifier: DigitClassifier, digits: list, canvas: tuple[int, int], 
 
 
 def latency(views: Views, digits: list, rng: np.random.Generator, calls: int = 200) -> dict:
-    """The canvas's handler (Views.answer) for one pen digit and for 6-digit numbers, on the wide
-    canvas, each called 10 times: `views` should remember no digits (`recent_digits=0`), or the
-    repeats would be remembered (benchmarks/app_latency.py times a number as it is written)."""
+    """The canvas's handler (Views.answer) for one pen digit on the square canvas (read as one
+    digit drawn alone is) and for 6-digit numbers on the wide one, each called 10 times: `views`
+    should remember no digits (`recent_digits=0`), or the repeats would be remembered
+    (benchmarks/app_latency.py times a number as it is written)."""
     picks = [[digits[i] for i in rng.choice(len(digits), 6, replace=False)] for _ in range(20)]
     numbers = [compose_number([(d.label, list(d.strokes)) for d in chosen], rng).value for chosen in picks]
-    singles = [compose_number([(d.label, list(d.strokes))], rng).value for d in (p[0] for p in picks)]
+    singles = [compose_number([(d.label, list(d.strokes))], rng, CANVASES["square"]).value for d in (p[0] for p in picks)]
     one, six = (time_calls(views.answer, values, calls)["p50_ms"] for values in (singles, numbers))
     return {"one_digit_p50_ms": one, "six_digits_p50_ms": six, "ratio": round(six / one, 2)}
 
@@ -98,8 +99,8 @@ def main() -> None:
         for length, row in results[name].items():
             print(f"{length:>6}  {row['read_exactly']:12.1%}  {row['split_right']:11.1%}  {row['digits_split_right']:18.1%}")
     timing = results["latency"]
-    print(f"\nhandler (Views.answer), p50: one digit {timing['one_digit_p50_ms']} ms, "
-          f"a 6-digit number {timing['six_digits_p50_ms']} ms ({timing['ratio']}x)")
+    print(f"\nhandler (Views.answer), p50: one digit on the square canvas {timing['one_digit_p50_ms']} ms, "
+          f"a 6-digit number on the wide one, none read before, {timing['six_digits_p50_ms']} ms ({timing['ratio']}x)")
 
 
 if __name__ == "__main__":
