@@ -158,12 +158,12 @@ def test_the_app_saves_a_drawing_with_the_digit_clicked_and_the_models_answer(tm
     assert np.abs(pixels[0] - classifier.predict(drawing).pixels).max() <= 0.5 / 255 + 1e-6
 
 
-
 def test_a_digit_alone_on_the_wide_canvas_is_saved_as_the_page_showed_it(tmp_path, classifier):
     views, drawing = Views(classifier), table_number("7")  # read as a digit of a number is
     save_correction(views, CorrectionsFolder(tmp_path), drawing, digit=1)
     (shown,) = classifier.read_number(drawing).digits
     assert np.abs(read_labelled_drawings(tmp_path).pixels[0] - shown.pixels).max() <= 0.5 / 255 + 1e-6
+
 
 @pytest.mark.parametrize("canvas", [(1680, 560), (560, 560)])
 def test_a_correction_of_a_number_saves_the_chosen_digit_alone(tmp_path, classifier, canvas):
