@@ -6,7 +6,9 @@ pendigits-orig.tra, never trained on) are composed into numbers of 1 to 6 digits
 from one writer's digits, at random sizes, spacings and slants, with baselines that wander
 (harness.drawing.compose_number), and drawn as the page's canvas sends them: on the desktop's
 wide canvas (1680x560) and on the phone's square one (rows of three). Each is read as the app
-reads it (DigitClassifier.read_number).
+reads it (DigitClassifier.read_number), and again as an image of the same drawing, black ink
+on white as the page shows it, as the API and the command line get a scan or a photo: split
+by its ink (model/segment.py's split_image), not its strokes.
 
     python -m benchmarks.numbers [--numbers 400] [--seed 0] [--data FILE] [--writers 26 27 ...] [--json]
 """
@@ -23,7 +25,7 @@ from harness.timing import time_calls
 from model.classifier import DigitClassifier
 from model.paths import DATA_DIR
 from model.segment import stroke_groups
-from model.strokes import CANVAS
+from model.strokes import BRUSH_WIDTH, CANVAS, draw_strokes
 from model.weights import DEFAULT_WEIGHTS
 from training.data import PENDIGITS_FILE, handwriting_path, read_pendigits
 from training.sources import PEN_VALIDATION_WRITERS
@@ -36,14 +38,15 @@ LENGTHS = range(1, 7)
 def measure(classifier: DigitClassifier, digits: list, canvas: tuple[int, int], count: int,
             rng: np.random.Generator) -> dict:
     """For each length: the share of numbers read exactly, of numbers split right, and of
-    digits split right (a digit whose strokes are exactly one group)."""
+    digits split right (a digit whose strokes are exactly one group); and the share of their
+    images read exactly and split into as many parts as the number has digits."""
     by_writer: dict[int, list] = {}
     for digit in digits:
         by_writer.setdefault(digit.writer, []).append(digit)
     writers = sorted(by_writer)
     results = {}
     for length in LENGTHS:
-        exact = split = digits_right = 0
+        exact = split = digits_right = image_exact = image_split = 0
         for _ in range(count):
             pool = by_writer[writers[rng.integers(len(writers))]]
             chosen = [pool[i] for i in rng.choice(len(pool), length, replace=False)]
@@ -53,8 +56,14 @@ def measure(classifier: DigitClassifier, digits: list, canvas: tuple[int, int], 
             split += groups == truth
             digits_right += sum(group in groups for group in truth)
             exact += classifier.read_number(number.value).number == number.text
+            image = 255 - draw_strokes(value_strokes(number.value), BRUSH_WIDTH, max(canvas))[: canvas[1], : canvas[0]]
+            reading = classifier.read_number(image)
+            image_exact += reading.number == number.text
+            image_split += len(reading.digits) == length
         results[length] = {"read_exactly": exact / count, "split_right": split / count,
-                           "digits_split_right": digits_right / (count * length), "numbers": count}
+                           "digits_split_right": digits_right / (count * length),
+                           "image_read_exactly": image_exact / count, "image_split_right": image_split / count,
+                           "numbers": count}
     return results
 
 
@@ -95,9 +104,12 @@ def main() -> None:
     print(f"{len(digits)} pen digits of writers {writers}; {args.numbers} numbers of each length per canvas")
     for name in CANVASES:
         print(f"\n{name} canvas {CANVASES[name][0]}x{CANVASES[name][1]}")
-        print(f"{'digits':>6}  {'read exactly':>12}  {'split right':>11}  {'digits split right':>18}")
+        print(f"{'':6}  {'strokes':^45}  {'its image':^28}")
+        print(f"{'digits':>6}  {'read exactly':>12}  {'split right':>11}  {'digits split right':>18}"
+              f"  {'read exactly':>12}  {'split right':>13}")
         for length, row in results[name].items():
-            print(f"{length:>6}  {row['read_exactly']:12.1%}  {row['split_right']:11.1%}  {row['digits_split_right']:18.1%}")
+            print(f"{length:>6}  {row['read_exactly']:12.1%}  {row['split_right']:11.1%}  {row['digits_split_right']:18.1%}"
+                  f"  {row['image_read_exactly']:12.1%}  {row['image_split_right']:13.1%}")
     timing = results["latency"]
     print(f"\nhandler (Views.answer), p50: one digit on the square canvas {timing['one_digit_p50_ms']} ms, "
           f"a 6-digit number on the wide one, none read before, {timing['six_digits_p50_ms']} ms ({timing['ratio']}x)")
