@@ -275,12 +275,19 @@ def _fit_to_box(strokes: np.ndarray, box_size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(strokes).resize(size, Image.Resampling.BOX))
 
 
+def stroke_width(strokes: np.ndarray) -> float | None:
+    """How wide a binary (h, w) float32 stroke image's strokes are, in pixels: twice their area
+    over their edge (the ink pixels with a paper neighbour, both edges of a stroke); None for
+    no strokes."""
+    boundary = (strokes - -_max_filter(-strokes, 3)).sum()
+    return float(2 * strokes.sum() / boundary) if boundary > 0 else None
+
+
 def _set_stroke_width(strokes: np.ndarray, target: float) -> np.ndarray:
     """Dilates or erodes a binary (h, w) float32 stroke image towards a stroke `target` pixels wide."""
     area = strokes.sum()
-    eroded = -_max_filter(-strokes, 3)
-    boundary = (strokes - eroded).sum()  # ink pixels with a paper neighbour: both edges of a stroke
-    width = float(2 * area / boundary) if boundary > 0 else target
+    width = stroke_width(strokes)
+    width = target if width is None else width
     kernel = 2 * round(abs(target - width) / 2) + 1  # odd: a k-wide kernel changes width by k - 1
     if kernel < 3:
         return strokes

@@ -18,6 +18,8 @@ from functools import cache
 
 import numpy as np
 
+from .canvas import stroke_width
+
 OVERLAP = 0.2  # of the narrower extent's width: more overlap than this is one digit
 MIN_WIDTH = 0.15  # of the row's height: the least width a stroke counts as, for a 1 or a dot
 TOUCH = 0.04  # of the row's height: strokes whose paths come this close are one digit
@@ -159,7 +161,8 @@ def _dense(stroke: np.ndarray, step: float) -> np.ndarray:
 def split_image(ink: np.ndarray, threshold: float) -> list[np.ndarray]:
     """(H, W) ink in [0, 1] -> one (H, W) ink image per digit, in reading order, each holding
     only its digit's connected components of ink (at `threshold` and above)."""
-    labels = connected_components(ink >= threshold)
+    mask = ink >= threshold
+    labels = connected_components(mask)
     count = int(labels.max())
     if count <= 1:
         return [ink]
@@ -167,10 +170,15 @@ def split_image(ink: np.ndarray, threshold: float) -> list[np.ndarray]:
     for label in range(1, count + 1):
         rows, cols = np.nonzero(labels == label)
         boxes[label - 1] = cols.min(), rows.min(), cols.max() + 1, rows.max() + 1
+    # Grouped by the boxes of their strokes' middle lines, as strokes are: the ink's own boxes
+    # reach half a stroke further on every side, and a thick pen's rows would overlap.
+    half = (stroke_width(mask.astype(np.float32)) or 0.0) / 2
+    centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+    lines = np.concatenate([np.minimum(boxes[:, :2] + half, centres), np.maximum(boxes[:, 2:] - half, centres)], axis=1)
     # Faint ink around the strokes belongs to the nearest stroke's digit: give each group the
     # ink within its components' columns (and rows), less the other groups' components.
     digits = []
-    for group in group_boxes(boxes):
+    for group in group_boxes(lines):
         mine = np.isin(labels, [g + 1 for g in group])
         others = (labels > 0) & ~mine
         x0, y0 = boxes[group, 0].min(), boxes[group, 1].min()

@@ -5,7 +5,7 @@ import pytest
 
 from harness.drawing import STROKES, Number, compose_number, load_pen_digits, table_strokes, value_strokes
 from model.segment import connected_components, split_image, stroke_groups
-from model.strokes import draw_strokes
+from model.strokes import BRUSH_WIDTH, draw_strokes
 
 PEN_DIGITS = load_pen_digits()
 
@@ -69,6 +69,18 @@ def test_an_image_of_a_number_splits_by_its_ink():
         assert all(d.max() > 0 for d in digits)
         assert np.allclose(sum(digits), ink * (sum(digits) > 0))
 
+
+
+def test_an_image_in_two_rows_drawn_with_a_thick_pen_splits_into_its_rows():
+    # Six slanted 1s in two rows, 50 canvas pixels of paper between the rows' strokes: with the
+    # page's 28-pixel brush the ink's own boxes leave 22, under a row gap, and the rows would
+    # chain into one; the boxes of the strokes' middle lines keep them apart.
+    ones = [np.array([[x, top], [x - 20, top + 180]], float) for top in (60, 290) for x in (120, 280, 440)]
+    ink = draw_strokes(ones, BRUSH_WIDTH, 560).astype(np.float32) / 255
+    digits = split_image(ink, 0.35)
+    centres = [(np.nonzero(d.any(axis=0))[0].mean(), np.nonzero(d.any(axis=1))[0].mean()) for d in digits]
+    expected = [(x - 10, top + 90) for top in (60, 290) for x in (120, 280, 440)]  # in reading order
+    assert len(digits) == 6 and np.allclose(centres, expected, atol=3)
 
 def test_connected_components_are_labelled():
     mask = np.zeros((40, 60), bool)
