@@ -15,7 +15,7 @@ import torch
 from .canvas import InvalidImage, NoDigit, find_digit, frame_digit, ink_map, normalize, read_stroke_file
 from .config import PreprocessConfig
 from .explain import Explanation, explain
-from .segment import split_image, stroke_groups
+from .segment import column_cuts, split_image, stroke_groups
 from .strokes import BRUSH_WIDTH, CANVAS, draw_strokes, ink_of, parse_strokes, travel_of
 from .weights import DEFAULT_WEIGHTS, load_model
 
@@ -113,7 +113,8 @@ class DigitClassifier:
         """A drawing split into its digits (model/segment.py), each converted as one digit is
         (`find_digits`: the drawing parsed, and each stroke drawn, once) and all read in one
         batch. A drawing of one digit on a square canvas, or an image of one, is converted and
-        read exactly as `predict` reads it."""
+        read exactly as `predict` reads it. A part of an image of several may be two digits whose
+        ink touches (`_cut_touching`)."""
         try:
             found = find_digits(image, self.config.preprocess)
         except InvalidImage as invalid:
@@ -127,6 +128,7 @@ class DigitClassifier:
         if as_predict:  # `predict`'s answer: a digit, or why there is none
             (digit,) = digits
             return NumberReading(digits if digit.label is not None else [], lambda: digit)
+        digits = [read for part, digit in zip(parts, digits) for read in self._cut_touching(part, digit)]
         return NumberReading(digits, lambda: self.predict(image))
 
     def _read_parts(self, parts: list) -> list[Prediction]:
@@ -135,8 +137,8 @@ class DigitClassifier:
         it again and again, and only its last digit has changed."""
         predictions = [self.recent.get(p.key) if isinstance(p, DigitStrokes) else None for p in parts]
         new = [i for i, prediction in enumerate(predictions) if prediction is None]
-        pixels = {i: parts[i].frame(self.config.preprocess) if isinstance(parts[i], DigitStrokes) else parts[i]
-                  for i in new}
+        pixels = {i: parts[i].frame(self.config.preprocess) if isinstance(parts[i], (DigitStrokes, DigitInk))
+                  else parts[i] for i in new}
         framed = [i for i in new if not isinstance(pixels[i], NoDigit)]
         for i, prediction in zip(framed, self._read_batch([pixels[i] for i in framed]) if framed else []):
             predictions[i] = prediction
@@ -146,6 +148,24 @@ class DigitClassifier:
             if isinstance(parts[i], DigitStrokes):
                 self.recent.put(parts[i].key, predictions[i])
         return predictions
+
+    def _cut_touching(self, part, digit: Prediction) -> list[Prediction]:
+        """A part of an image read as one digit -> the two digits of its best cut at a faint
+        column (`column_cuts`: the cut whose sides' less sure reading is surest), when both sides
+        read surer than the whole and than `unsure_below`: two digits whose ink touches.
+        Otherwise the one digit."""
+        if not isinstance(part, DigitInk) or digit.label is None:
+            return [digit]
+        framed = [[frame_digit(side, self.config.preprocess) for side in cut]
+                  for cut in column_cuts(part.ink, self.config.preprocess.ink_threshold)]
+        framed = [pair for pair in framed if not any(isinstance(side, NoDigit) for side in pair)]
+        if not framed:
+            return [digit]
+        reads = self._read_batch([side for pair in framed for side in pair])
+        pairs = [reads[i : i + 2] for i in range(0, len(reads), 2)]
+        surest = max(pairs, key=lambda pair: min(p.probabilities[p.label] for p in pair))
+        sure = min(p.probabilities[p.label] for p in surest)
+        return surest if sure > max(digit.probabilities[digit.label], self.config.unsure_below) else [digit]
 
     def _read_batch(self, pixels: list[np.ndarray]) -> list[Prediction]:
         inputs = normalize(torch.from_numpy(np.stack(pixels)), self.config.preprocess)  # (B, 28, 28)
@@ -230,7 +250,17 @@ class DigitStrokes:
         return frame_digit(ink.astype(np.float32) / 255.0, preprocess)
 
 
-def find_digits(image, preprocess: PreprocessConfig) -> tuple[list[np.ndarray | NoDigit | DigitStrokes], bool] | NoDigit:
+@dataclass(frozen=True, eq=False)
+class DigitInk:
+    """One part of an image of several digits (`split_image`): its ink, the image's size."""
+
+    ink: np.ndarray
+
+    def frame(self, preprocess: PreprocessConfig) -> np.ndarray | NoDigit:
+        return frame_digit(self.ink, preprocess)
+
+
+def find_digits(image, preprocess: PreprocessConfig) -> tuple[list[np.ndarray | NoDigit | DigitStrokes | DigitInk], bool] | NoDigit:
     """A drawing -> its digits in reading order, and whether the drawing is one digit converted
     exactly as `find_digit` converts it; or why the whole drawing has no digit (nothing drawn,
     or a tap). Raises InvalidImage as `find_digit` does.
@@ -238,7 +268,8 @@ def find_digits(image, preprocess: PreprocessConfig) -> tuple[list[np.ndarray | 
     A stroke value is parsed once. On a square canvas one digit is drawn as `find_digit` draws
     it, to its (28, 28) input or why it has none; otherwise each group of strokes is a
     DigitStrokes, drawn when it is read. An image is split by its ink (`split_image`), each part
-    framed; an image of one digit is converted whole, as `find_digit` converts it."""
+    a DigitInk, framed when it is read; an image of one digit is converted whole, as
+    `find_digit` converts it."""
     image = read_stroke_file(image)
     if not (isinstance(image, dict) and "strokes" in image):
         ink = ink_map(image)
@@ -247,7 +278,7 @@ def find_digits(image, preprocess: PreprocessConfig) -> tuple[list[np.ndarray | 
         inks = split_image(ink, preprocess.ink_threshold)
         if len(inks) == 1:
             return [frame_digit(ink, preprocess)], True
-        return [frame_digit(digit, preprocess) for digit in inks], False
+        return [DigitInk(digit) for digit in inks], False
     strokes = parse_strokes(image)  # the longer side scaled to CANVAS
     width, height = (float(image[key]) for key in ("width", "height"))
     scale = max(width, height) / min(width, height)  # to the page's scale: the shorter side CANVAS

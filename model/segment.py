@@ -11,7 +11,8 @@ of its neighbours' height, but a dot, a 5's flag or a 7's bar drawn apart from t
 1's foot, is that short. It joins the digit whose ink comes nearest.
 
 Images (the API, the command line) are split the same way, with the ink's connected
-components in place of strokes: `split_image`.
+components in place of strokes: `split_image`. A component much wider than tall may be two
+digits whose ink touches: `column_cuts` offers the cuts that the reader then judges.
 """
 
 from functools import cache
@@ -24,6 +25,8 @@ OVERLAP = 0.2  # of the narrower extent's width: more overlap than this is one d
 MIN_WIDTH = 0.15  # of the row's height: the least width a stroke counts as, for a 1 or a dot
 TOUCH = 0.04  # of the row's height: strokes whose paths come this close are one digit
 PART = 0.3  # of the row's height: a group shorter than this is part of a digit, not a digit
+WIDE = 1.0  # of its height: an image's part wider than this (its strokes' middle lines) may be two digits that touch
+CUTS = 3  # the columns with the least ink tried as the cut between two digits that touch
 ROW_GAP = 0.06  # of the drawing's height: a vertical gap at least this wide between ink starts a new row
 
 
@@ -189,6 +192,30 @@ def split_image(ink: np.ndarray, threshold: float) -> list[np.ndarray]:
         kept[others] = 0
         digits.append(kept)
     return digits
+
+
+def column_cuts(ink: np.ndarray, threshold: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A part of an image (`split_image`) -> the two sides of a cut at each of the CUTS columns
+    of its middle half with the least ink, when its strokes' middle lines are more than WIDE
+    times as wide as tall: perhaps two digits whose ink touches, one component. Otherwise none.
+    Whether a cut parts two digits is for the reader to judge."""
+    mask = ink >= threshold
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if cols.size == 0:
+        return []
+    box = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    half = (stroke_width(np.pad(box, 1).astype(np.float32)) or 0.0) / 2
+    height, width = box.shape
+    if width - 2 * half <= WIDE * max(height - 2 * half, 1.0):
+        return []
+    start, stop = width // 4, width - width // 4
+    faintest = start + np.argsort(box[:, start:stop].sum(axis=0), kind="stable")[:CUTS]
+    sides = []
+    for cut in cols[0] + faintest:
+        left, right = ink.copy(), ink.copy()
+        left[:, cut:], right[:, :cut] = 0, 0
+        sides.append((left, right))
+    return sides
 
 
 def connected_components(mask: np.ndarray) -> np.ndarray:

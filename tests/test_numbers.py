@@ -10,6 +10,7 @@ from harness.drawing import (EXAMPLES_DIR, compose_number, load_pen_digits, tabl
                              table_strokes, value_strokes)
 from model.canvas import NoDigit
 from model.classifier import DigitClassifier, DigitStrokes, RecentDigits
+from model.segment import column_cuts, connected_components, split_image
 from model.strokes import BRUSH_WIDTH, draw_strokes
 
 
@@ -77,6 +78,22 @@ def test_held_out_writers_numbers_read(classifier):
         exact += classifier.read_number(number.value).number == number.text
     assert exact >= 36
 
+
+def test_digits_whose_ink_touches_in_an_image_are_cut_apart(classifier):
+    # "4096" drawn with a 50-pixel pen: the 4 touches the 0, one component of ink.
+    ink = draw_strokes(value_strokes(table_number("4096")), 50, 1680)[:560]
+    assert connected_components(ink > 128).max() == 3
+    assert classifier.read_number(255 - ink).number == "4096"
+
+
+def test_a_wide_digit_in_an_image_is_not_cut(classifier):
+    # A 0 twice as wide as the table's, beside a 1: a cut is tried, and its sides read less
+    # surely than the whole 0.
+    strokes = [s * 0.6 + [0, 100] for s in table_strokes(1)] + [(s - 280) * [1.2, 0.6] + [700, 380] for s in table_strokes(0)]
+    ink = draw_strokes(strokes, BRUSH_WIDTH, 1680)[:560]
+    zero = split_image(ink.astype(np.float32) / 255, 0.35)[1]
+    assert column_cuts(zero, 0.35)
+    assert classifier.read_number(255 - ink).number == "10"
 
 def test_nothing_drawn_has_no_digits_and_no_number(classifier):
     reading = classifier.read_number({"width": 560, "height": 560, "strokes": []})
