@@ -279,7 +279,8 @@ def stroke_width(strokes: np.ndarray) -> float | None:
     """How wide a binary (h, w) float32 stroke image's strokes are, in pixels: twice their area
     over their edge (the ink pixels with a paper neighbour, both edges of a stroke); None for
     no strokes."""
-    boundary = (strokes - -_max_filter(-strokes, 3)).sum()
+    eroded = -_max_filter(-strokes, 3)
+    boundary = (strokes - eroded).sum()
     return float(2 * strokes.sum() / boundary) if boundary > 0 else None
 
 

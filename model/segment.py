@@ -175,7 +175,7 @@ def split_image(ink: np.ndarray, threshold: float) -> list[np.ndarray]:
         boxes[label - 1] = cols.min(), rows.min(), cols.max() + 1, rows.max() + 1
     # Grouped by the boxes of their strokes' middle lines, as strokes are: the ink's own boxes
     # reach half a stroke further on every side, and a thick pen's rows would overlap.
-    half = (stroke_width(mask.astype(np.float32)) or 0.0) / 2
+    half = _half_stroke(mask)
     centres = (boxes[:, :2] + boxes[:, 2:]) / 2
     lines = np.concatenate([np.minimum(boxes[:, :2] + half, centres), np.maximum(boxes[:, 2:] - half, centres)], axis=1)
     # Faint ink around the strokes belongs to the nearest stroke's digit: give each group the
@@ -204,7 +204,7 @@ def column_cuts(ink: np.ndarray, threshold: float) -> list[tuple[np.ndarray, np.
     if cols.size == 0:
         return []
     box = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    half = (stroke_width(np.pad(box, 1).astype(np.float32)) or 0.0) / 2
+    half = _half_stroke(mask)
     height, width = box.shape
     if width - 2 * half <= WIDE * max(height - 2 * half, 1.0):
         return []
@@ -216,6 +216,16 @@ def column_cuts(ink: np.ndarray, threshold: float) -> list[tuple[np.ndarray, np.
         left[:, cut:], right[:, :cut] = 0, 0
         sides.append((left, right))
     return sides
+
+
+def _half_stroke(mask: np.ndarray) -> float:
+    """Half the width of a mask's strokes (`stroke_width`), 0 for none: measured on the ink's
+    box and the pixel around it, where each ink pixel's neighbours are, not the whole image."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return 0.0
+    around = mask[max(rows[0] - 1, 0) : rows[-1] + 2, max(cols[0] - 1, 0) : cols[-1] + 2]
+    return (stroke_width(around.astype(np.float32)) or 0.0) / 2
 
 
 def connected_components(mask: np.ndarray) -> np.ndarray:

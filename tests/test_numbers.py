@@ -95,6 +95,7 @@ def test_a_wide_digit_in_an_image_is_not_cut(classifier):
     assert column_cuts(zero, 0.35)
     assert classifier.read_number(255 - ink).number == "10"
 
+
 def test_nothing_drawn_has_no_digits_and_no_number(classifier):
     reading = classifier.read_number({"width": 560, "height": 560, "strokes": []})
     assert reading.digits == [] and reading.number is None and reading.whole.reason.value == "blank"

@@ -70,7 +70,6 @@ def test_an_image_of_a_number_splits_by_its_ink():
         assert np.allclose(sum(digits), ink * (sum(digits) > 0))
 
 
-
 def test_an_image_in_two_rows_drawn_with_a_thick_pen_splits_into_its_rows():
     # Six slanted 1s in two rows, 50 canvas pixels of paper between the rows' strokes: with the
     # page's 28-pixel brush the ink's own boxes leave 22, under a row gap, and the rows would
@@ -81,6 +80,7 @@ def test_an_image_in_two_rows_drawn_with_a_thick_pen_splits_into_its_rows():
     centres = [(np.nonzero(d.any(axis=0))[0].mean(), np.nonzero(d.any(axis=1))[0].mean()) for d in digits]
     expected = [(x - 10, top + 90) for top in (60, 290) for x in (120, 280, 440)]  # in reading order
     assert len(digits) == 6 and np.allclose(centres, expected, atol=3)
+
 
 def test_connected_components_are_labelled():
     mask = np.zeros((40, 60), bool)
