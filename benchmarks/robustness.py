@@ -48,7 +48,9 @@ FORMS = {
     "flattened": flatten,  # the composite alone, black on white RGB
     "inverted": lambda layer: invert(flatten(layer)),  # white ink on black
 }
-LOW_RES = 12  # side of the coarse copies of MNIST scans: the digit spans 9 pixels, as in UCI's 8
+# Sides of coarse copies of MNIST scans: the digit spans 9 pixels (as in UCI's 8), 10 (the
+# smallest that model.canvas keeps at its own ink levels) and 14 (as in USPS).
+COARSE_SIDES = (12, 14, 20)
 SYSTEMS = ("shipped + ours", "mnist-only + ours", "seed + ours", "seed + naive", "shipped + naive")
 # Validation parts of other handwriting, by their name in training.sources, and how each is shown.
 OTHER_WRITERS = {
@@ -226,9 +228,9 @@ def uci_digits():
     return (digits.images / 16.0).astype(np.float32), torch.from_numpy(digits.target)
 
 
-def low_resolution(images: np.ndarray) -> np.ndarray:
-    """(N, 28, 28) scans in [0, 1] -> (N, LOW_RES, LOW_RES), area-filtered as a coarse scanner would."""
-    return np.stack([np.asarray(Image.fromarray(image).resize((LOW_RES, LOW_RES), Image.Resampling.BOX)) for image in images])
+def low_resolution(images: np.ndarray, side: int) -> np.ndarray:
+    """(N, 28, 28) scans in [0, 1] -> (N, side, side), area-filtered as a coarse scanner would."""
+    return np.stack([np.asarray(Image.fromarray(image).resize((side, side), Image.Resampling.BOX)) for image in images])
 
 
 def scanned_pixels(scans: np.ndarray, preprocesses: tuple) -> np.ndarray:
@@ -283,7 +285,8 @@ def main(argv=None) -> None:
 
     scanned = {
         f"MNIST test digits as scanned (28x28, n={len(images)})": (images, labels),
-        f"the same, scanned coarsely ({LOW_RES}x{LOW_RES})": (low_resolution(images), labels),
+    } | {
+        f"the same, scanned coarsely ({side}x{side})": (low_resolution(images, side), labels) for side in COARSE_SIDES
     }
     uci = uci_digits()
     if uci is None:

@@ -2,7 +2,9 @@
 
 MNIST was built by cropping each digit to its ink, scaling the longer side to 20 pixels with
 area filtering, and placing it in a 28x28 frame by its centre of mass. We do the same, and
-first give every drawing the same stroke width, so a thin pen and a fat marker look alike.
+first give every drawing the same stroke width, so a thin pen and a fat marker look alike; a
+scan already at MNIST's scale (its digit 10 to 28 pixels: MNIST itself, USPS) keeps its own
+ink levels and stroke widths, as MNIST's digits did.
 
 Accepted inputs: a stroke value (model/strokes.py: the page's canvas sends one), a dict of
 image layers (`background`, `layers` and `composite`, ink in the layers' alpha), a PIL image,
@@ -239,6 +241,9 @@ def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | N
     height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
     if max(height, width) < preprocess.min_extent * max(ink.shape):
         return NoDigit.TOO_SMALL
+    box = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)  # the ink's bounding box
+    if preprocess.box_size / 2 <= max(height, width) <= preprocess.frame_size:
+        return _place_by_centre_of_mass(_fit_levels_to_box(ink, box, preprocess.box_size), preprocess.frame_size)
 
     # Give the strokes their width at `supersample` times the box's resolution, with a margin
     # so that thickening is not clipped, then fit the ink's longer side to the box.
@@ -247,7 +252,6 @@ def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | N
     if work_scale > 1:
         # A small scan holds its strokes' shape in the ink levels between its pixels:
         # interpolate those, then threshold, rather than enlarging thresholded blocks.
-        box = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)  # the ink's bounding box
         levels = Image.fromarray(np.asarray(ink, np.float32), "F")
         levels = levels.resize(work_size, Image.Resampling.BICUBIC, box=box)
         strokes = (np.asarray(levels) >= preprocess.ink_threshold).astype(np.float32)
@@ -264,6 +268,22 @@ def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | N
     margin = int(target_width) + 2
     strokes = _set_stroke_width(np.pad(strokes, margin), target_width)
     return _place_by_centre_of_mass(_fit_to_box(strokes, preprocess.box_size), preprocess.frame_size)
+
+
+def _fit_levels_to_box(ink: np.ndarray, box: tuple[int, int, int, int], box_size: int) -> np.ndarray:
+    """A digit no larger than the network's input (MNIST itself, USPS, a thumbnail) and at
+    least half the box is at MNIST's own scale already: its ink levels are its strokes' shape
+    and width, which thresholding them and setting a new width would coarsen. Its ink `box`
+    is fitted to box_size pixels as MNIST's digits were, levels and all: area-filtered if
+    larger, smoothly enlarged (at most twice) if smaller. A smaller digit has too few pixels
+    for its levels to hold its strokes: it is thresholded and given its width as a drawing is
+    (chosen on MNIST validation digits shrunk to scans of 8 to 40 pixels)."""
+    width, height = box[2] - box[0], box[3] - box[1]
+    scale = box_size / max(width, height)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BICUBIC
+    levels = Image.fromarray(np.asarray(ink, np.float32), "F").resize(size, resample, box=box)
+    return np.asarray(levels).clip(0.0, 1.0)
 
 
 def _fit_to_box(strokes: np.ndarray, box_size: int) -> np.ndarray:

@@ -57,6 +57,13 @@ def aligned_to(variant: np.ndarray, reference: np.ndarray) -> np.ndarray:
     )
 
 
+def test_a_scan_at_mnists_scale_keeps_its_own_ink_levels(mnist_sample):
+    """MNIST's own 28x28 images, given as scans, are what the network was trained on: they
+    keep their gray levels and stroke widths, not thresholded and given the drawings' width."""
+    for image in mnist_sample[0][:40]:
+        assert np.abs(aligned_to(pixels(image), image / 255.0) - image / 255.0).mean() < 0.005
+
+
 def test_low_resolution_scan_keeps_the_shape_between_its_pixels(mnist_sample):
     """A 10x10 scan is enlarged from its ink levels, not as blocks: its input stays close to
     the full digit's, closer than the same scan enlarged blockwise before it is handed over."""
