@@ -248,7 +248,7 @@ def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | N
     # Give the strokes their width at `supersample` times the box's resolution, with a margin
     # so that thickening is not clipped, then fit the ink's longer side to the box.
     work_scale = preprocess.box_size * preprocess.supersample / max(height, width)
-    work_size = (max(1, round(width * work_scale)), max(1, round(height * work_scale)))
+    work_size = _scaled_size(width, height, work_scale)
     if work_scale > 1:
         # A small scan holds its strokes' shape in the ink levels between its pixels:
         # interpolate those, then threshold, rather than enlarging thresholded blocks.
@@ -280,7 +280,7 @@ def _fit_levels_to_box(ink: np.ndarray, box: tuple[int, int, int, int], box_size
     (chosen on MNIST validation digits shrunk to scans of 8 to 40 pixels)."""
     width, height = box[2] - box[0], box[3] - box[1]
     scale = box_size / max(width, height)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    size = _scaled_size(width, height, scale)
     resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BICUBIC
     levels = Image.fromarray(np.asarray(ink, np.float32), "F").resize(size, resample, box=box)
     return np.asarray(levels).clip(0.0, 1.0)
@@ -291,8 +291,13 @@ def _fit_to_box(strokes: np.ndarray, box_size: int) -> np.ndarray:
     rows, cols = np.flatnonzero(strokes.any(axis=1)), np.flatnonzero(strokes.any(axis=0))
     strokes = strokes[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     scale = box_size / max(strokes.shape)
-    size = (max(1, round(strokes.shape[1] * scale)), max(1, round(strokes.shape[0] * scale)))
+    size = _scaled_size(strokes.shape[1], strokes.shape[0], scale)
     return np.asarray(Image.fromarray(strokes).resize(size, Image.Resampling.BOX))
+
+
+def _scaled_size(width: int, height: int, scale: float) -> tuple[int, int]:
+    """A (width, height) in pixels scaled by `scale`, each side rounded and at least 1."""
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def stroke_width(strokes: np.ndarray) -> float | None:
