@@ -242,7 +242,7 @@ def frame_digit(ink: np.ndarray, preprocess: PreprocessConfig) -> np.ndarray | N
     if max(height, width) < preprocess.min_extent * max(ink.shape):
         return NoDigit.TOO_SMALL
     box = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)  # the ink's bounding box
-    if preprocess.box_size / 2 <= max(height, width) <= preprocess.frame_size:
+    if preprocess.scans_keep_levels and preprocess.box_size / 2 <= max(height, width) <= preprocess.frame_size:
         return _place_by_centre_of_mass(_fit_levels_to_box(ink, box, preprocess.box_size), preprocess.frame_size)
 
     # Give the strokes their width at `supersample` times the box's resolution, with a margin

@@ -61,6 +61,9 @@ class PreprocessConfig:
     ink_threshold: float = 0.35  # ink level, relative to the darkest stroke, counted as ink
     min_extent: float = 0.04  # ink spanning less than this fraction of the canvas is "no digit"
     max_coverage: float = 0.6  # ink covering more than this fraction of the canvas is "no digit"
+    # A scan whose digit is at MNIST's scale (box_size / 2 to frame_size pixels) keeps its ink
+    # levels; False thresholds it and gives it stroke_width, as every drawing is.
+    scans_keep_levels: bool = True
     mean: float = 0.0  # normalisation applied to pixels in [0, 1]; the identity unless a preset sets it
     std: float = 1.0
 
@@ -68,6 +71,8 @@ class PreprocessConfig:
         _check(self, {"frame_size": POSITIVE_INTEGER, "box_size": POSITIVE_INTEGER, "supersample": POSITIVE_INTEGER,
                       "stroke_width": POSITIVE, "ink_threshold": FRACTION, "min_extent": FRACTION,
                       "max_coverage": FRACTION, "mean": (lambda v: True, "a finite number"), "std": POSITIVE})
+        if not isinstance(self.scans_keep_levels, bool):
+            raise ValueError(f"PreprocessConfig.scans_keep_levels must be true or false, not {self.scans_keep_levels!r}")
         if self.box_size > self.frame_size:
             raise ValueError(f"PreprocessConfig.box_size must be at most frame_size ({self.frame_size}), "
                              f"not {self.box_size}")

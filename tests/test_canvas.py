@@ -64,6 +64,15 @@ def test_a_scan_at_mnists_scale_keeps_its_own_ink_levels(mnist_sample):
         assert np.abs(aligned_to(pixels(image), image / 255.0) - image / 255.0).mean() < 0.005
 
 
+def test_training_can_threshold_a_scan_at_mnists_scale_as_a_drawing(mnist_sample):
+    """With scans_keep_levels off (training's scan copies), the same images are thresholded
+    and given the drawings' stroke width: no longer their own levels."""
+    thresholded = PreprocessConfig(scans_keep_levels=False)
+    for image in mnist_sample[0][:40]:
+        result = canvas_to_pixels(image, thresholded)
+        assert np.abs(aligned_to(result, image / 255.0) - image / 255.0).mean() > 0.005
+
+
 def test_low_resolution_scan_keeps_the_shape_between_its_pixels(mnist_sample):
     """A 10x10 scan is enlarged from its ink levels, not as blocks: its input stays close to
     the full digit's, closer than the same scan enlarged blockwise before it is handed over."""

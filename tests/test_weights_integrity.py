@@ -170,6 +170,7 @@ def test_a_config_with_an_impossible_architecture_is_refused(weights):
     [(None, "temperature", 0), (None, "temperature", -1.0), (None, "temperature", "NaN"),
      (None, "unsure_below", 1.5), (None, "unsure_below", -0.1), ("preprocess", "std", 0),
      ("preprocess", "box_size", 0), ("preprocess", "stroke_width", -2.3), ("preprocess", "box_size", 40),
+     ("preprocess", "scans_keep_levels", 1),
      ("architecture", "num_layers", 0), ("architecture", "dropout", 1.0), ("architecture", "hidden_size", 1.5),
      ("recipe", "batch_size", 0), ("recipe", "lr", float("inf"))],
 )
