@@ -4,7 +4,6 @@ function over HTTP."""
 import base64
 import io
 import json
-import math
 import subprocess
 import sys
 from dataclasses import replace
@@ -143,8 +142,9 @@ def test_the_status_never_rounds_an_answer_up_to_certainty(views):
 def test_no_probability_bar_rounds_up_to_certainty():
     probabilities = np.full(10, 0.00004 / 9)
     probabilities[7] = 0.99996
-    assert probability_bars(probabilities) == [{"digit": "7", "share": HIGHEST_BAR, "text": "99%"}]
-    assert math.floor(HIGHEST_BAR * 100 + 0.5) == 99  # as the page rounds a share to whole percents
+    assert probability_bars(probabilities) == [{"digit": "7", "share": HIGHEST_BAR, "text": "> 99%"}]
+    probabilities[7], probabilities[1] = HIGHEST_BAR, 1 - HIGHEST_BAR  # at the cap, not cut short
+    assert probability_bars(probabilities)[0]["text"] == "99%"
 
 
 def test_the_bars_are_the_likeliest_first_and_leave_off_the_faint_ones():

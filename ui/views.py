@@ -25,7 +25,8 @@ from .texts import baseline_text, number_status, probability_text, status
 NOT_STROKES = "A drawing must be strokes: an object with width, height and strokes."
 REAL_WEIGHT = 0.05  # runners-up below this probability are left off the page
 # Bars are written in whole percents, rounded: from 99.5% up a bar would read "100%", a
-# certainty a softmax never has, beside a status line that says "> 99.9%". Bars stop short of it.
+# certainty a softmax never has, beside a status line that says "> 99.9%". Bars stop short of
+# it, and one cut short says "> 99%".
 HIGHEST_BAR = 0.994
 
 
@@ -40,14 +41,17 @@ class Details:
 
 def probability_bars(probabilities: np.ndarray) -> list[dict]:
     """The top digit and the runners-up with real weight, likeliest first, none shown as 100%:
-    [{"digit": "7", "share": 0.93, "text": "93%"}, ...]; share is the bar's length in [0, 1]."""
+    [{"digit": "7", "share": 0.93, "text": "93%"}, ...]; share is the bar's length in [0, 1].
+    A bar cut short at HIGHEST_BAR says "> 99%"."""
     top = int(probabilities.argmax())
     order = np.argsort(-probabilities, kind="stable")
-    return [
-        {"digit": str(digit), "share": round(share, 4), "text": f"{share:.0%}"}
-        for digit in map(int, order) if probabilities[digit] >= REAL_WEIGHT or digit == top
-        for share in [min(float(probabilities[digit]), HIGHEST_BAR)]
-    ]
+    return [_bar(digit, float(probabilities[digit])) for digit in map(int, order)
+            if probabilities[digit] >= REAL_WEIGHT or digit == top]
+
+
+def _bar(digit: int, probability: float) -> dict:
+    share = min(probability, HIGHEST_BAR)
+    return {"digit": str(digit), "share": round(share, 4), "text": "> 99%" if share < probability else f"{share:.0%}"}
 
 
 def seen_image(pixels: np.ndarray) -> str:
