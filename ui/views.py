@@ -51,7 +51,7 @@ def probability_bars(probabilities: np.ndarray) -> list[dict]:
 
 def _bar(digit: int, probability: float) -> dict:
     share = min(probability, HIGHEST_BAR)
-    return {"digit": str(digit), "share": round(share, 4), "text": "> 99%" if share < probability else f"{share:.0%}"}
+    return {"digit": str(digit), "share": round(share, 4), "text": f"{'> ' if share < probability else ''}{share:.0%}"}
 
 
 def seen_image(pixels: np.ndarray) -> str:
