@@ -1,11 +1,18 @@
-"""Shared test data: a committed MNIST sample, and a tiny data folder in the project's layout."""
+"""Shared test data: a committed MNIST sample, and a tiny data folder in the project's layout;
+and the fresh virtual environment that test_fresh_venv.py serves the app from, installed beside
+the tests that run before it."""
 
 import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from harness.server import ROOT
 from model.classifier import DigitClassifier
 from model.weights import DEFAULT_WEIGHTS
 
@@ -48,3 +55,63 @@ def mnist_dir(tmp_path_factory, mnist_sample) -> Path:
 @pytest.fixture(scope="session")
 def classifier() -> DigitClassifier:
     return DigitClassifier(DEFAULT_WEIGHTS)
+
+
+FRESH_VENV_TESTS = "test_fresh_venv.py"
+FRESH_INSTALL_LIMIT_S = 1800
+
+
+@dataclass
+class FreshInstall:
+    """`pip install -r requirements.txt` into a new virtual environment, running in the background."""
+
+    folder: Path
+    pip: subprocess.Popen
+
+    @classmethod
+    def start(cls) -> "FreshInstall":
+        folder = Path(tempfile.mkdtemp(prefix="fresh-venv-"))
+        subprocess.run([sys.executable, "-m", "venv", str(folder / "venv")], check=True)
+        with open(folder / "pip.log", "wb") as log:  # the child keeps its own copy of the file
+            # No byte-compiling: Python compiles what app.py imports as it imports it.
+            pip = subprocess.Popen([str(folder / "venv" / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                                    "--no-compile", "-r", str(ROOT / "requirements.txt")],
+                                   stdout=log, stderr=subprocess.STDOUT)
+        return cls(folder, pip)
+
+    def python(self) -> Path:
+        """Waits for the install; the environment's python, or a failure that shows pip's output."""
+        code = self.pip.wait(timeout=FRESH_INSTALL_LIMIT_S)
+        log = (self.folder / "pip.log").read_text(errors="replace")
+        assert code == 0, f"pip install -r requirements.txt failed ({code}):\n{log[-3000:]}"
+        return self.folder / "venv" / "bin" / "python"
+
+    def remove(self) -> None:
+        self.pip.kill()  # nothing, once it has finished
+        self.pip.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)  # gigabytes: torch and its libraries; once is enough
+
+
+FRESH_INSTALL = pytest.StashKey[FreshInstall]()
+
+
+def pytest_collection_finish(session) -> None:
+    """Starts the fresh environment's install (a few minutes, mostly unpacking torch, on about
+    one core) as soon as the tests are collected, when test_fresh_venv.py is among them."""
+    if not session.config.option.collectonly and any(item.path.name == FRESH_VENV_TESTS for item in session.items):
+        session.config.stash[FRESH_INSTALL] = FreshInstall.start()
+
+
+def pytest_sessionfinish(session) -> None:
+    install = session.config.stash.get(FRESH_INSTALL, None)
+    if install is not None:
+        install.remove()
+
+
+@pytest.fixture(scope="module")
+def fresh_python(request) -> Path:
+    """The python of a new virtual environment with only requirements.txt installed; removed
+    after the module's tests."""
+    install = request.config.stash[FRESH_INSTALL]
+    yield install.python()
+    install.remove()

@@ -1,31 +1,15 @@
 """What a Hugging Face Space does: a new virtual environment with only requirements.txt
-installed runs `python app.py` on the repository's weights, and /predict answers."""
+installed runs `python app.py` on the repository's weights, and /predict answers. The
+environment (conftest.py's `fresh_python`) is installed while the tests before this one run."""
 
 import json
-import shutil
-import subprocess
-import sys
 
-import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
 from harness.drawing import flatten, render_strokes
 from harness.server import ROOT, serve_app
 from model.weights import DEFAULT_WEIGHTS
-
-
-@pytest.fixture(scope="module")
-def fresh_python(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("fresh") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(folder)], check=True)
-    python = folder / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "-r", str(ROOT / "requirements.txt")],
-        check=True, timeout=1800,
-    )
-    yield python
-    shutil.rmtree(folder)  # gigabytes: torch and its libraries
 
 
 def test_a_fresh_venv_with_requirements_txt_serves_predict(fresh_python, tmp_path):
