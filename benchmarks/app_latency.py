@@ -6,7 +6,8 @@
    while its last digit is written (its first five read before, when the page sent them, so
    remembered) and with none read before (as /predict gets a number), each called in turn
    with the 7 so that their ratios are taken under the same load; and the details below it
-   (`Views.details`: heatmap and evidence chart).
+   (`Views.details`: heatmap and evidence chart). The network alone, on one digit's input
+   and on six in one batch, bounds the number's ratio from below when none is read before.
 2. Over HTTP: the canvas's server function `read`, as the page calls it, and /predict through
    gradio_client with the same stroke values, interleaved with an empty endpoint that takes
    the same inputs and returns at once, so Gradio's own round trip is measured in the same run.
@@ -26,6 +27,7 @@ import torch
 from harness.drawing import STROKES, table_number, table_number_before_last, table_value
 from harness.server import CanvasReads
 from harness.timing import percentiles, time_alternately, time_calls
+from model.canvas import normalize
 from model.classifier import DigitClassifier
 from model.weights import DEFAULT_WEIGHTS
 from ui.views import Views
@@ -89,8 +91,15 @@ def main() -> None:
         views.classifier.recent.clear()
         views.answer(begun)
 
-    single, six_written, six_fresh = time_alternately(
-        [partial(views.answer, strokes[7]), (five_read_before, partial(views.answer, six)), partial(fresh.answer, six)],
+    inputs = normalize(torch.rand(6, 28, 28), views.classifier.config.preprocess)
+
+    def network(batch: torch.Tensor) -> None:
+        with torch.inference_mode():
+            views.classifier.network(batch)
+
+    single, six_written, six_fresh, network_one, network_six = time_alternately(
+        [partial(views.answer, strokes[7]), (five_read_before, partial(views.answer, six)), partial(fresh.answer, six),
+         partial(network, inputs[:1]), partial(network, inputs)],
         args.calls)
     results = {
         "threads": args.threads,
@@ -98,6 +107,8 @@ def main() -> None:
         "answer_strokes": time_calls(views.answer, strokes, args.calls),
         "answer_six_digits": six_written,
         "answer_six_digits_fresh": six_fresh,
+        "network_one_digit": network_one,
+        "network_six_digits": network_six,
         "details": time_calls(lambda value: views.details(value, show_hidden=True), strokes, args.calls),
     }
     if args.http_calls:
@@ -111,7 +122,9 @@ def main() -> None:
             ("answer, ten digits (strokes, 560x560)", results["answer_strokes"]),
             ("answer, 6-digit number, 5 read before", results["answer_six_digits"]),
             ("answer, 6-digit number, none before", results["answer_six_digits_fresh"]),
-            ("details: heatmap and evidence chart", results["details"])]
+            ("details: heatmap and evidence chart", results["details"]),
+            ("the network alone, one digit", results["network_one_digit"]),
+            ("the network alone, six digits at once", results["network_six_digits"])]
     if "http" in results:
         rows += [("HTTP canvas read (server function)", results["http"]["read"]),
                  ("HTTP /predict (gradio_client)", results["http"]["predict"]),
@@ -121,6 +134,8 @@ def main() -> None:
     for name, key in (("its first 5 read before", "answer_six_digits"), ("none read before", "answer_six_digits_fresh")):
         ratio = results[key]["p50_ms"] / results["answer_single_drawing"]["p50_ms"]
         print(f"a 6-digit number ({name}) p50 / one drawing p50: {ratio:.2f}")
+    network_ratio = results["network_six_digits"]["p50_ms"] / results["network_one_digit"]["p50_ms"]
+    print(f"the network alone, six digits p50 / one p50: {network_ratio:.2f}")
     if "http" in results:
         print(f"/predict p50 / empty p50: {results['http']['ratio_p50']:.2f}")
 
