@@ -29,6 +29,7 @@ from harness.server import CanvasReads
 from harness.timing import percentiles, time_alternately, time_calls
 from model.canvas import normalize
 from model.classifier import DigitClassifier
+from model.network import predict_logits
 from model.weights import DEFAULT_WEIGHTS
 from ui.views import Views
 
@@ -92,11 +93,7 @@ def main() -> None:
         views.answer(begun)
 
     inputs = normalize(torch.rand(6, 28, 28), views.classifier.config.preprocess)
-
-    def network(batch: torch.Tensor) -> None:
-        with torch.inference_mode():
-            views.classifier.network(batch)
-
+    network = partial(predict_logits, views.classifier.network)
     single, six_written, six_fresh, network_one, network_six = time_alternately(
         [partial(views.answer, strokes[7]), (five_read_before, partial(views.answer, six)), partial(fresh.answer, six),
          partial(network, inputs[:1]), partial(network, inputs)],

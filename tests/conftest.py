@@ -82,8 +82,8 @@ class FreshInstall:
     def python(self) -> Path:
         """Waits for the install; the environment's python, or a failure that shows pip's output."""
         code = self.pip.wait(timeout=FRESH_INSTALL_LIMIT_S)
-        log = (self.folder / "pip.log").read_text(errors="replace")
-        assert code == 0, f"pip install -r requirements.txt failed ({code}):\n{log[-3000:]}"
+        log = self.folder / "pip.log"  # read only when the assertion fails
+        assert code == 0, f"pip install -r requirements.txt failed ({code}):\n{log.read_text(errors='replace')[-3000:]}"
         return self.folder / "venv" / "bin" / "python"
 
     def remove(self) -> None:
