@@ -5,9 +5,11 @@
     python train.py --preset seed         # the tutorial's exact recipe, as a baseline
     python train.py --corrections DIR     # also learn from the corrections the app saved
     python train.py --final-test          # and then, once, MNIST's test split, for the model card
+    python train.py --watch               # validate after every epoch, not only the last
 
-Each epoch prints the accuracy on every validation source (training/sources.py); the recipe and
-the epoch count are chosen on those alone. MNIST's test split is read only with --final-test.
+The last epoch (with --watch, each) prints the accuracy on every validation source
+(training/sources.py); the recipe and the epoch count are chosen on those alone. MNIST's test
+split is read only with --final-test.
 """
 
 import argparse
@@ -32,10 +34,12 @@ def main() -> None:
     parser.add_argument("--final-test", action="store_true",
                         help="measure the finished model on MNIST's test split; only for a model already chosen")
     parser.add_argument("--threads", type=int, help="CPU threads for PyTorch")
+    parser.add_argument("--watch", action="store_true",
+                        help="validate after every epoch, to choose the epoch count (a pass is about 35 steps)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    train(args.preset, args.data_dir, args.epochs, args.seed, args.out, args.corrections, args.final_test)
+    train(args.preset, args.data_dir, args.epochs, args.seed, args.out, args.corrections, args.final_test, args.watch)
 
 
 if __name__ == "__main__":

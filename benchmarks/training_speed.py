@@ -1,16 +1,17 @@
 """How long a training preset takes on this machine, projected from a few timed steps.
 
-The default preset is meant to train in 30 minutes on 2 CPU cores. A full run of train.py
+The default preset is meant to train in 45 minutes on 2 CPU cores. A full run of train.py
 shows it, but takes that long; this times `--steps` real training steps (training/loop.py's own
 `Optimisation.step`, on MNIST digits, raw and converted in the recipe's proportions) and one
-pass over the validation sources, as train.py makes after every epoch, and projects the run:
+pass over the validation sources, as train.py makes after the last epoch, and projects the run:
 
-    epochs x (steps per epoch x seconds per step + one validation pass)
+    epochs x steps per epoch x seconds per step + one validation pass
+    (with --watch, as train.py --watch: a validation pass after every epoch)
 
 It leaves out reading the data, which train.py prints as "data ready" (seconds once the
 conversion cache is built; minutes the first time).
 
-    python -m benchmarks.training_speed [--preset default] [--steps 40]
+    python -m benchmarks.training_speed [--preset default] [--steps 40] [--watch]
 """
 
 import argparse
@@ -38,6 +39,7 @@ def main(argv=None) -> None:
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where MNIST and handwriting/ are")
     parser.add_argument("--steps", type=int, default=40, help="timed training steps")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's own choice, as train.py)")
+    parser.add_argument("--watch", action="store_true", help="project train.py --watch: validation after every epoch")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -53,7 +55,7 @@ def main(argv=None) -> None:
     accuracies(optimisation.kept, validation, preset.preprocess)
     validation_seconds = time.perf_counter() - started
 
-    total = projected_seconds(recipe, float(step_seconds.mean()), validation_seconds)
+    total = projected_seconds(recipe, float(step_seconds.mean()), validation_seconds, args.watch)
     print(f"{args.preset} preset, {torch.get_num_threads()} torch threads: "
           f"{count_parameters(optimisation.model):,} parameters, {recipe.epochs} epochs of "
           f"{steps_per_epoch(recipe)} steps of {recipe.batch_size} images")
@@ -62,7 +64,7 @@ def main(argv=None) -> None:
     print(f"validation pass: {validation_seconds:.1f} s "
           f"({sum(len(y) for _, y in validation.values()):,} images)")
     print(f"projected training: {total:,.0f} s ({total / 60:.1f} min) "
-          f"for {recipe.epochs} epochs, besides reading the data")
+          f"for {recipe.epochs} epochs{' validated after each' if args.watch else ''}, besides reading the data")
 
 
 if __name__ == "__main__":

@@ -12,9 +12,11 @@ from training.recipe import Preset
 WARMUP = 3
 
 
-def projected_seconds(recipe, step_seconds: float, validation_seconds: float) -> float:
-    """The training time train.py prints, for `recipe`, from one step's and one validation pass's cost."""
-    return recipe.epochs * (steps_per_epoch(recipe) * step_seconds + validation_seconds)
+def projected_seconds(recipe, step_seconds: float, validation_seconds: float, watch: bool = False) -> float:
+    """The training time train.py prints, for `recipe`, from one step's and one validation pass's
+    cost: a pass after the last epoch, or with `watch` (train.py --watch) after each."""
+    passes = recipe.epochs if watch else 1
+    return recipe.epochs * steps_per_epoch(recipe) * step_seconds + passes * validation_seconds
 
 
 def time_steps(preset: Preset, images: torch.Tensor, labels: torch.Tensor, steps: int,

@@ -88,6 +88,23 @@ def test_corrections_saved_by_the_app_join_the_training_data(mnist_dir, mnist_sa
     assert (30, CORRECTION_REPEATS * 30) in drawn
 
 
+def test_watching_each_epoch_prints_its_validation_and_changes_no_weight(mnist_dir, tmp_path, monkeypatch, capsys):
+    seed = PRESETS["seed"]
+    monkeypatch.setitem(PRESETS, "seed", replace(seed, recipe=replace(seed.recipe, mix=TrainingMix(mnist=512))))
+    rows, weights = {}, {}
+    for watch in (False, True):
+        out = tmp_path / f"watch-{watch}.safetensors"
+        loop.train("seed", mnist_dir, epochs=3, seed=0, out=out, watch=watch)
+        rows[watch] = [line.split() for line in capsys.readouterr().out.splitlines() if line.split()[:1] in (["1"], ["2"], ["3"])]
+        weights[watch] = DigitClassifier(out).network.state_dict()
+    # Unwatched, epochs 1 and 2 show dashes and only the last its accuracies; watched, each does.
+    assert [row[1] for row in rows[False]] == ["-", "-", rows[False][2][1]] and rows[False][2][1] != "-"
+    assert all(float(row[1]) >= 0 for row in rows[True]) and len(rows[True]) == 3
+    assert rows[True][2][1:-2] == rows[False][2][1:-2]
+    assert weights[True].keys() == weights[False].keys()
+    assert all(torch.equal(weights[True][name], weights[False][name]) for name in weights[True])
+
+
 def test_epoch_indices_show_each_image_once_before_any_twice():
     indices = loop.epoch_indices(5, 12, torch.Generator().manual_seed(0))
     assert len(indices) == 12

@@ -10,7 +10,8 @@ from training.recipe import PRESETS
 def test_projection_is_epochs_times_steps_and_validation():
     recipe = PRESETS["default"].recipe
     assert steps_per_epoch(recipe) == 532  # 136,000 images in batches of 256
-    assert projected_seconds(recipe, step_seconds=0.5, validation_seconds=7.0) == 18 * (532 * 0.5 + 7.0)
+    assert projected_seconds(recipe, step_seconds=0.5, validation_seconds=7.0) == 18 * 532 * 0.5 + 7.0
+    assert projected_seconds(recipe, step_seconds=0.5, validation_seconds=7.0, watch=True) == 18 * (532 * 0.5 + 7.0)
 
 
 def test_each_timed_step_is_an_optimiser_step(mnist_sample):

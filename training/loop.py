@@ -1,5 +1,5 @@
-"""The training loop: the mixed epoch, one optimisation step, validation after each epoch,
-calibration, and the weights and config it writes (train.py is its command line).
+"""The training loop: the mixed epoch, one optimisation step, validation after the last epoch
+(or after each, to choose the epoch count), calibration, and the weights and config it writes (train.py is its command line).
 
 Every choice is made on the validation sources (training/sources.py). MNIST's test split is
 read only when asked for (`final_test`, train.py --final-test), once, after every choice:
@@ -125,9 +125,11 @@ def unsure_threshold(model, validation: dict, logits: dict, temperature: float,
 
 
 def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: Path,
-          corrections: Path | None = None, final_test: bool = False) -> ModelConfig:
+          corrections: Path | None = None, final_test: bool = False, watch: bool = False) -> ModelConfig:
     """`corrections`: a folder of labelled drawings, as the app saves them, to learn from too.
-    `final_test`: also measure the finished model on MNIST's test split, for the model card."""
+    `final_test`: also measure the finished model on MNIST's test split, for the model card.
+    `watch`: validate after every epoch, not only the last (a pass takes about as long as 35
+    steps), to see where the accuracy levels off."""
     keep_freed_memory()
     preset = PRESETS[preset_name]
     recipe = replace(preset.recipe, seed=seed, epochs=epochs or preset.recipe.epochs)
@@ -173,9 +175,12 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
         for index in tqdm(order.split(recipe.batch_size), desc=f"epoch {epoch}", leave=False):
             optimisation.step(pixels[index].clone(), labels[index], index < raw_count, recipe, preprocess, generator)
         final = optimisation.kept
-        validation_accuracy, validation_logits = accuracies(final, validation, preprocess)
-        print(f"{epoch:5d}  " + "  ".join(f"{a:11.4f}" for a in validation_accuracy.values())
-              + f"  {time.time() - training_started:5.0f} s", flush=True)
+        if watch or epoch == recipe.epochs:
+            validation_accuracy, validation_logits = accuracies(final, validation, preprocess)
+            cells = [f"{a:11.4f}" for a in validation_accuracy.values()]
+        else:
+            cells = [f"{'-':>11}"] * len(validation)
+        print(f"{epoch:5d}  " + "  ".join(cells) + f"  {time.time() - training_started:5.0f} s", flush=True)
     train_seconds = time.time() - training_started
 
     # Fitted on one half of each validation source; its ECE is reported on the other half.
