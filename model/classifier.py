@@ -129,6 +129,9 @@ class DigitClassifier:
             (digit,) = digits
             return NumberReading(digits if digit.label is not None else [], lambda: digit)
         digits = [read for part, digit in zip(parts, digits) for read in self._cut_touching(part, digit)]
+        if all(digit.reason is NoDigit.TOO_SMALL for digit in digits):  # taps apart: no digit anywhere
+            too_small = no_digit(NoDigit.TOO_SMALL)
+            return NumberReading(digits, lambda: too_small)
         return NumberReading(digits, lambda: self.predict(image))
 
     def _read_parts(self, parts: list) -> list[Prediction]:

@@ -112,6 +112,14 @@ def test_a_tap_on_the_wide_canvas_is_too_small_as_on_the_square_one(classifier):
                                    "strokes": [[[300 + 400 * k, 300], [310 + 400 * k, 305]] for k in range(3)]})
     assert len(taps.digits) == 3 and all(d.reason is NoDigit.TOO_SMALL for d in taps.digits)
     assert taps.number is None  # three taps in a row are no number "000"
+    # Nor, read whole as /predict's top level reads a drawing, one digit.
+    assert taps.to_json()["label"] is None and taps.to_json()["reason"] == NoDigit.TOO_SMALL.value
+
+
+def test_taps_apart_on_the_square_canvas_are_no_digit_read_whole(classifier):
+    taps = classifier.read_number({"width": 560, "height": 560, "strokes": [[[100, 300], [105, 302]], [[400, 300], [405, 302]]]})
+    assert len(taps.digits) == 2 and all(d.reason is NoDigit.TOO_SMALL for d in taps.digits)
+    assert taps.whole.label is None and taps.whole.reason is NoDigit.TOO_SMALL
 
 
 def test_a_small_digit_of_a_number_keeps_its_loops_open(classifier):
