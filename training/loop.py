@@ -1,5 +1,6 @@
 """The training loop: the mixed epoch, one optimisation step, validation after the last epoch
-(or after each, to choose the epoch count), calibration, and the weights and config it writes (train.py is its command line).
+(or after each, to choose the epoch count), calibration, and the weights and config it writes
+(train.py is its command line).
 
 Every choice is made on the validation sources (training/sources.py). MNIST's test split is
 read only when asked for (`final_test`, train.py --final-test), once, after every choice:
