@@ -35,7 +35,7 @@ def main() -> None:
                         help="measure the finished model on MNIST's test split; only for a model already chosen")
     parser.add_argument("--threads", type=int, help="CPU threads for PyTorch")
     parser.add_argument("--watch", action="store_true",
-                        help="validate after every epoch, to choose the epoch count (a pass is about 35 steps)")
+                        help="validate after every epoch, to choose the epoch count")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

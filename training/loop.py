@@ -129,8 +129,7 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
           corrections: Path | None = None, final_test: bool = False, watch: bool = False) -> ModelConfig:
     """`corrections`: a folder of labelled drawings, as the app saves them, to learn from too.
     `final_test`: also measure the finished model on MNIST's test split, for the model card.
-    `watch`: validate after every epoch, not only the last (a pass takes about as long as 35
-    steps), to see where the accuracy levels off."""
+    `watch`: validate after every epoch, not only the last, to see where the accuracy levels off."""
     keep_freed_memory()
     preset = PRESETS[preset_name]
     recipe = replace(preset.recipe, seed=seed, epochs=epochs or preset.recipe.epochs)
