@@ -321,6 +321,17 @@ def test_the_tutorial_model_answers_for_the_same_drawing_when_asked():
     assert "finds no digit" in views.details(NOTHING, compare=True).baseline
 
 
+def test_the_tutorial_model_reads_a_number_digit_by_digit_and_taps_apart_as_none():
+    # It reads each digit this model finds, rather than the whole number squeezed into one digit.
+    views = Views(DigitClassifier(WEIGHTS), DigitClassifier(SEED_WEIGHTS))
+    number = table_number("4096")
+    seed = DigitClassifier(SEED_WEIGHTS).read_number(number)
+    assert len(seed.number) == 4
+    assert views.details(number, compare=True).baseline == f"The tutorial's model says **{seed.number}**."
+    taps = {"width": CANVAS, "height": CANVAS, "strokes": [[[100, 300], [105, 302]], [[400, 300], [405, 302]]]}
+    assert views.details(taps, compare=True).baseline == "The tutorial's model finds no digit."
+
+
 def test_corrections_are_offered_only_with_a_folder_for_them(tmp_path):
     import app
 

@@ -243,6 +243,10 @@ def test_the_tutorial_model_answers_beside_when_asked(page: Page):
     page.screenshot(path=ARTIFACTS / "tutorial_model.png")
     press_clear(page)  # the tutorial's model answers for the blank canvas too
     expect(page.locator("#baseline")).to_contain_text("finds no digit", timeout=15_000)
+    draw_and_settle(page, written_number([3, 5, 8], (1680, 560), seed=1))  # a number: digit by digit
+    expect(page.locator("#baseline")).to_contain_text(re.compile(r"tutorial's model says \d{3}\."), timeout=15_000)
+    page.screenshot(path=ARTIFACTS / "tutorial_model_number.png")
+    press_clear(page)
     page.locator("#compare input[type=checkbox]").uncheck()
     expect(page.locator("#baseline")).to_be_hidden(timeout=15_000)
 

@@ -1,7 +1,7 @@
 """The page's words: the prompts, the status line for each answer, and the About section."""
 
 from model.canvas import NoDigit
-from model.classifier import Prediction
+from model.classifier import NumberReading, Prediction
 from model.config import ModelConfig
 
 DRAW_PROMPT = "Draw a digit from 0 to 9 on the canvas."
@@ -54,12 +54,16 @@ def number_status(reading) -> dict:
 ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth"] + [f"{n}th" for n in range(7, 101)]
 
 
-def baseline_text(prediction: Prediction) -> str:
-    """Markdown: the tutorial model's answer, shown beside this one's."""
-    if prediction.label is None:
+def baseline_text(reading: NumberReading) -> str:
+    """Markdown: the tutorial model's answer, shown beside this one's: the digit it reads, or the
+    number, each of its digits found in the drawing as for this model and read by the tutorial's."""
+    if reading.number is None:  # nothing drawn, taps, too much ink
         return "The tutorial's model finds no digit."
-    top = float(prediction.probabilities[prediction.label])
-    return f"The tutorial's model says **{prediction.label}** ({probability_text(top)})."
+    if len(reading.digits) > 1:
+        return f"The tutorial's model says **{reading.number}**."
+    (digit,) = reading.digits
+    top = float(digit.probabilities[digit.label])
+    return f"The tutorial's model says **{digit.label}** ({probability_text(top)})."
 
 
 def about_markdown(config: ModelConfig, baseline: ModelConfig | None) -> str:

@@ -116,14 +116,6 @@ class Views:
         )
         self.evidence_painter = EvidenceChartPainter(architecture.rows)
 
-    def read(self, strokes, classifier: DigitClassifier | None = None) -> Prediction:
-        """A drawing's strokes from the page or a client (a stroke value, or None for nothing
-        drawn) -> the prediction of `classifier`, this app's model by default. Anything that is
-        not a stroke value gets "no digit", unreadable, and is never opened as a file."""
-        if strokes is not None and not (isinstance(strokes, dict) and "strokes" in strokes):
-            return no_digit(NoDigit.UNREADABLE, NOT_STROKES)
-        return (classifier or self.classifier).predict(strokes)
-
     def answer(self, strokes) -> dict:
         """A drawing's strokes -> the answer's JSON for the page (`number_json`). No digit, or
         unreadable input, gets a status that says why, not an error."""
@@ -133,7 +125,7 @@ class Views:
         """show_hidden: the heatmap of `layer` (the last by default) and the evidence chart, for
         the digit of a number that the value's `digit` names (the first by default);
         compare: the tutorial model's answer."""
-        baseline = baseline_text(self.read(strokes, classifier=self.baseline)) if compare and self.baseline else ""
+        baseline = baseline_text(self.read_number(strokes, self.baseline)) if compare and self.baseline else ""
         if not show_hidden:
             return Details(None, None, baseline)
         digits = self.read_number(strokes).digits
@@ -148,13 +140,15 @@ class Views:
             baseline=baseline,
         )
 
-    def read_number(self, strokes) -> NumberReading:
-        """A drawing's strokes -> the number they write (`DigitClassifier.read_number`); anything
-        that is not a stroke value gets "no digit", unreadable, as in `read`."""
+    def read_number(self, strokes, classifier: DigitClassifier | None = None) -> NumberReading:
+        """A drawing's strokes from the page or a client (a stroke value, or None for nothing
+        drawn) -> the number they write, as `classifier` reads it (`DigitClassifier.read_number`),
+        this app's model by default. Anything that is not a stroke value gets "no digit",
+        unreadable, and is never opened as a file."""
         if strokes is not None and not (isinstance(strokes, dict) and "strokes" in strokes):
             refused = no_digit(NoDigit.UNREADABLE, NOT_STROKES)
             return NumberReading([], lambda: refused)
-        return self.classifier.read_number(strokes)
+        return (classifier or self.classifier).read_number(strokes)
 
     def predict(self, strokes=None, image=None) -> dict:
         """The /predict endpoint: a drawing's strokes, or an image that Gradio decoded -> the
