@@ -11,7 +11,10 @@ pass over the validation sources, as train.py makes after the last epoch, and pr
 It leaves out reading the data, which train.py prints as "data ready" (seconds once the
 conversion cache is built; minutes the first time).
 
-    python -m benchmarks.training_speed [--preset default] [--steps 40] [--watch]
+    python -m benchmarks.training_speed [--preset default] [--steps 40] [--watch] [--batch-size N]
+
+`--batch-size` times the preset with another batch size (the same images an epoch, in fewer or
+more steps), to see whether a larger batch trains more images a second on this machine.
 """
 
 import argparse
@@ -21,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from harness.training import projected_seconds, time_steps
+from harness.training import projected_seconds, time_steps, with_batch_size
 from model.mnist import load_mnist
 from model.network import count_parameters
 from model.paths import DATA_DIR
@@ -40,6 +43,7 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, default=40, help="timed training steps")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's own choice, as train.py)")
     parser.add_argument("--watch", action="store_true", help="project train.py --watch: validation after every epoch")
+    parser.add_argument("--batch-size", type=int, help="images a step (default: the preset's)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -47,6 +51,8 @@ def main(argv=None) -> None:
     torch.manual_seed(SEED)
 
     preset = PRESETS[args.preset]
+    if args.batch_size:
+        preset = with_batch_size(preset, args.batch_size)
     recipe = preset.recipe
     images, labels = load_mnist(args.data_dir, train=True)
     optimisation, step_seconds = time_steps(preset, images, labels, args.steps, SEED)
@@ -60,7 +66,8 @@ def main(argv=None) -> None:
           f"{count_parameters(optimisation.model):,} parameters, {recipe.epochs} epochs of "
           f"{steps_per_epoch(recipe)} steps of {recipe.batch_size} images")
     print(f"training step: {np.percentile(step_seconds, 50) * 1000:.0f} ms p50, "
-          f"{step_seconds.mean() * 1000:.0f} ms mean ({args.steps} steps)")
+          f"{step_seconds.mean() * 1000:.0f} ms mean ({args.steps} steps), "
+          f"{np.percentile(step_seconds, 50) / recipe.batch_size * 1e6:.0f} µs an image")
     print(f"validation pass: {validation_seconds:.1f} s "
           f"({sum(len(y) for _, y in validation.values()):,} images)")
     print(f"projected training: {total:,.0f} s ({total / 60:.1f} min) "
