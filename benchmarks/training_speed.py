@@ -65,9 +65,10 @@ def main(argv=None) -> None:
     print(f"{args.preset} preset, {torch.get_num_threads()} torch threads: "
           f"{count_parameters(optimisation.model):,} parameters, {recipe.epochs} epochs of "
           f"{steps_per_epoch(recipe)} steps of {recipe.batch_size} images")
-    print(f"training step: {np.percentile(step_seconds, 50) * 1000:.0f} ms p50, "
+    step_p50 = np.percentile(step_seconds, 50)
+    print(f"training step: {step_p50 * 1000:.0f} ms p50, "
           f"{step_seconds.mean() * 1000:.0f} ms mean ({args.steps} steps), "
-          f"{np.percentile(step_seconds, 50) / recipe.batch_size * 1e6:.0f} µs an image")
+          f"{step_p50 / recipe.batch_size * 1e6:.0f} µs an image")
     print(f"validation pass: {validation_seconds:.1f} s "
           f"({sum(len(y) for _, y in validation.values()):,} images)")
     print(f"projected training: {total:,.0f} s ({total / 60:.1f} min) "
