@@ -6,6 +6,7 @@
     python train.py --corrections DIR     # also learn from the corrections the app saved
     python train.py --final-test          # and then, once, MNIST's test split, for the model card
     python train.py --watch               # validate after every epoch, not only the last
+    python train.py --device cuda         # train on a GPU: minutes, not most of an hour
 
 The last epoch (with --watch, each) prints the accuracy on every validation source
 (training/sources.py); the recipe and the epoch count are chosen on those alone. MNIST's test
@@ -22,7 +23,7 @@ from training.loop import train
 from training.recipe import PRESETS
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--preset", choices=PRESETS, default="default", help="training recipe")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where MNIST and handwriting/ are")
@@ -36,10 +37,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="CPU threads for PyTorch")
     parser.add_argument("--watch", action="store_true",
                         help="validate after every epoch, to choose the epoch count")
-    args = parser.parse_args()
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="where the network trains; the data and its augmentation stay on the CPU")
+    args = parser.parse_args(argv)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: PyTorch finds no CUDA GPU here")
     if args.threads:
         torch.set_num_threads(args.threads)
-    train(args.preset, args.data_dir, args.epochs, args.seed, args.out, args.corrections, args.final_test, args.watch)
+    train(args.preset, args.data_dir, args.epochs, args.seed, args.out, args.corrections, args.final_test, args.watch,
+          args.device)
 
 
 if __name__ == "__main__":

@@ -47,10 +47,12 @@ def count_parameters(model: nn.Module) -> int:
 
 
 def predict_logits(model: nn.Module, inputs: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Normalised images (N, rows, cols) -> logits (N, classes), in eval mode without gradients."""
+    """Normalised images (N, rows, cols) -> logits (N, classes) on the CPU, in eval mode without
+    gradients. Each batch goes to the model's device (training's, when it trains on a GPU)."""
     model.eval()
+    device = next(model.parameters()).device
     with torch.inference_mode():
-        return torch.cat([model(batch) for batch in inputs.split(batch_size)])
+        return torch.cat([model(batch.to(device)).cpu() for batch in inputs.split(batch_size)])
 
 
 def predict_labels(model: nn.Module, inputs: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:

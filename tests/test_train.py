@@ -9,6 +9,7 @@ import torch
 from model.classifier import DigitClassifier
 from model.config import ArchitectureConfig, Augmentation, TrainingMix
 from model.corrections import CorrectionsFolder
+import train as train_script
 from training import converted, loop, sources
 from training.data import augment
 from training.recipe import CORRECTION_REPEATS, PRESETS
@@ -30,6 +31,7 @@ def test_seed_run_beats_chance_on_held_out_mnist(mnist_dir, tmp_path, monkeypatc
     assert classifier.config == config
     assert config.architecture == PRESETS["seed"].architecture
     assert config.recipe.preset == "seed" and config.metrics["epochs"] == 2
+    assert config.metrics["device"] == "cpu"  # where it trained, beside how long
     assert config.metrics["parameters"] == sum(p.numel() for p in classifier.network.parameters())
     # 1,000 sample images, a twelfth held out: 94 steps of the tutorial's recipe read them
     # far better than the 10% of guessing.
@@ -136,3 +138,15 @@ def test_no_augmentation_is_the_identity(mnist_sample):
     images = torch.from_numpy(mnist_sample[0][:8]).float() / 255
     same = augment(images, Augmentation(), torch.Generator().manual_seed(0))
     assert torch.allclose(same, images, atol=1e-5)
+
+
+def test_training_on_a_gpu_that_is_not_there_stops_before_it_starts(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    started = []
+    monkeypatch.setattr(train_script, "train", lambda *args: started.append(args))
+    with pytest.raises(SystemExit) as stopped:
+        train_script.main(["--device", "cuda", "--out", str(tmp_path / "w.safetensors")])
+    assert stopped.value.code == 2 and "no CUDA GPU" in capsys.readouterr().err
+    assert not started
+    train_script.main(["--device", "cpu", "--out", str(tmp_path / "w.safetensors")])
+    assert started and started[0][-1] == "cpu"  # the device reaches the loop

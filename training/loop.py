@@ -57,8 +57,9 @@ class Optimisation:
     ema: AveragedModel | None
 
     @classmethod
-    def start(cls, architecture: ArchitectureConfig, recipe: TrainingRecipe) -> "Optimisation":
-        model = BiLSTMClassifier(architecture)
+    def start(cls, architecture: ArchitectureConfig, recipe: TrainingRecipe,
+              device: torch.device = torch.device("cpu")) -> "Optimisation":
+        model = BiLSTMClassifier(architecture).to(device)
         optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
         scheduler = (
             torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, total_steps=recipe.epochs * steps_per_epoch(recipe))
@@ -73,15 +74,21 @@ class Optimisation:
         """The weights training keeps: the moving average when the recipe has one."""
         return self.ema.module if self.ema else self.model
 
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
     def step(self, images: torch.Tensor, labels: torch.Tensor, raw: torch.Tensor, recipe: TrainingRecipe,
              preprocess: PreprocessConfig, generator: torch.Generator) -> None:
         """One batch: images (B, 28, 28) in [0, 1], changed in place; `raw` (B,) marks MNIST's own
-        tensors, warped by `recipe.augmentation`, the rest by `recipe.converted_augmentation`."""
+        tensors, warped by `recipe.augmentation`, the rest by `recipe.converted_augmentation`.
+        The batch is warped on the CPU, then sent to the network's device."""
         if recipe.augmentation and raw.any():
             images[raw] = augment(images[raw], recipe.augmentation, generator)
         if recipe.converted_augmentation and (~raw).any():
             images[~raw] = augment(images[~raw], recipe.converted_augmentation, generator)
-        loss = F.cross_entropy(self.model(normalize(images, preprocess)), labels,
+        device = self.device
+        loss = F.cross_entropy(self.model(normalize(images, preprocess).to(device)), labels.to(device),
                                label_smoothing=recipe.label_smoothing)
         self.optimizer.zero_grad()
         loss.backward()
@@ -126,10 +133,13 @@ def unsure_threshold(model, validation: dict, logits: dict, temperature: float,
 
 
 def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: Path,
-          corrections: Path | None = None, final_test: bool = False, watch: bool = False) -> ModelConfig:
+          corrections: Path | None = None, final_test: bool = False, watch: bool = False,
+          device: str = "cpu") -> ModelConfig:
     """`corrections`: a folder of labelled drawings, as the app saves them, to learn from too.
     `final_test`: also measure the finished model on MNIST's test split, for the model card.
-    `watch`: validate after every epoch, not only the last, to see where the accuracy levels off."""
+    `watch`: validate after every epoch, not only the last, to see where the accuracy levels off.
+    `device`: where the network trains ("cuda": a GPU, in minutes; TF32 off, so its float32
+    arithmetic is the CPU's). Data, augmentation and everything after the last epoch stay on the CPU."""
     keep_freed_memory()
     preset = PRESETS[preset_name]
     recipe = replace(preset.recipe, seed=seed, epochs=epochs or preset.recipe.epochs)
@@ -158,7 +168,8 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
     offsets = torch.tensor([0] + [len(sources[n][1]) for n in names]).cumsum(0)
     raw_count = len(sources["mnist"][1]) if "mnist" in sources else 0
 
-    optimisation = Optimisation.start(preset.architecture, recipe)
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False  # float32 on a GPU too
+    optimisation = Optimisation.start(preset.architecture, recipe, torch.device(device))
     model = optimisation.model
     print(f"{preset_name} preset: {count_parameters(model):,} parameters, {recipe.epochs} epochs "
           f"of {epoch_size(recipe.mix):,} images", flush=True)
@@ -182,6 +193,7 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
             cells = [f"{'-':>11}"] * len(validation)
         print(f"{epoch:5d}  " + "  ".join(cells) + f"  {time.time() - training_started:5.0f} s", flush=True)
     train_seconds = time.time() - training_started
+    final = final.cpu()
 
     # Fitted on one half of each validation source; its ECE is reported on the other half.
     temperature, ece_before, ece_after = calibrate(
@@ -197,6 +209,7 @@ def train(preset_name: str, data_dir: Path, epochs: int | None, seed: int, out: 
         "train_seconds": round(train_seconds, 1),
         "data_seconds": round(training_started - started, 1),
         "parameters": count_parameters(final),
+        "device": device,  # where it trained: train_seconds is that device's
     }
     if at_edge:
         metrics["unsure_below_at_grid_edge"] = True
