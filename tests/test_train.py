@@ -1,7 +1,11 @@
 """Tiny training runs on the committed samples: every preset writes weights that load, with a
 config whose metrics were measured on images the run did not train on."""
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import torch
@@ -9,10 +13,11 @@ import torch
 from model.classifier import DigitClassifier
 from model.config import ArchitectureConfig, Augmentation, TrainingMix
 from model.corrections import CorrectionsFolder
-import train as train_script
 from training import converted, loop, sources
 from training.data import augment
 from training.recipe import CORRECTION_REPEATS, PRESETS
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -140,13 +145,11 @@ def test_no_augmentation_is_the_identity(mnist_sample):
     assert torch.allclose(same, images, atol=1e-5)
 
 
-def test_training_on_a_gpu_that_is_not_there_stops_before_it_starts(monkeypatch, capsys, tmp_path):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    started = []
-    monkeypatch.setattr(train_script, "train", lambda *args: started.append(args))
-    with pytest.raises(SystemExit) as stopped:
-        train_script.main(["--device", "cuda", "--out", str(tmp_path / "w.safetensors")])
-    assert stopped.value.code == 2 and "no CUDA GPU" in capsys.readouterr().err
-    assert not started
-    train_script.main(["--device", "cpu", "--out", str(tmp_path / "w.safetensors")])
-    assert started and started[0][-1] == "cpu"  # the device reaches the loop
+
+def test_training_on_a_gpu_that_is_not_there_stops_before_it_starts(tmp_path):
+    out = tmp_path / "w.safetensors"
+    stopped = subprocess.run([sys.executable, "train.py", "--device", "cuda", "--out", str(out)],
+                             cwd=ROOT, env=os.environ | {"CUDA_VISIBLE_DEVICES": ""},  # no GPU, even where one is
+                             capture_output=True, text=True, timeout=120)
+    assert stopped.returncode == 2 and "no CUDA GPU" in stopped.stderr
+    assert not out.exists()
