@@ -23,7 +23,7 @@ from training.loop import train
 from training.recipe import PRESETS
 
 
-def main(argv: list[str] | None = None) -> None:
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--preset", choices=PRESETS, default="default", help="training recipe")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where MNIST and handwriting/ are")
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="validate after every epoch, to choose the epoch count")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                         help="where the network trains; the data and its augmentation stay on the CPU")
-    args = parser.parse_args(argv)
+    args = parser.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda: PyTorch finds no CUDA GPU here")
     if args.threads:

@@ -145,7 +145,6 @@ def test_no_augmentation_is_the_identity(mnist_sample):
     assert torch.allclose(same, images, atol=1e-5)
 
 
-
 def test_training_on_a_gpu_that_is_not_there_stops_before_it_starts(tmp_path):
     out = tmp_path / "w.safetensors"
     stopped = subprocess.run([sys.executable, "train.py", "--device", "cuda", "--out", str(out)],
