@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import torch
@@ -13,11 +12,10 @@ import torch
 from model.classifier import DigitClassifier
 from model.config import ArchitectureConfig, Augmentation, TrainingMix
 from model.corrections import CorrectionsFolder
+from model.paths import PROJECT_ROOT
 from training import converted, loop, sources
 from training.data import augment
 from training.recipe import CORRECTION_REPEATS, PRESETS
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -148,7 +146,7 @@ def test_no_augmentation_is_the_identity(mnist_sample):
 def test_training_on_a_gpu_that_is_not_there_stops_before_it_starts(tmp_path):
     out = tmp_path / "w.safetensors"
     stopped = subprocess.run([sys.executable, "train.py", "--device", "cuda", "--out", str(out)],
-                             cwd=ROOT, env=os.environ | {"CUDA_VISIBLE_DEVICES": ""},  # no GPU, even where one is
+                             cwd=PROJECT_ROOT, env=os.environ | {"CUDA_VISIBLE_DEVICES": ""},  # no GPU, even where one is
                              capture_output=True, text=True, timeout=120)
     assert stopped.returncode == 2 and "no CUDA GPU" in stopped.stderr
     assert not out.exists()
