@@ -43,6 +43,13 @@ def test_a_dot_sits_inside_the_zero_and_is_short():
     assert np.ptp(dot, axis=0).max() < 10 and np.abs(dot.mean(0) - [50, 100]).max() < 15
 
 
+def test_a_stray_mark_apart_from_the_zero_moves_neither_slash_nor_dot():
+    marked = [RING, np.array([[0.0, 400], [5, 405]])]  # a mark far below the ring, as one writer left
+    slash = added(marked, variants.slashed_zero(marked, RNG))
+    dot = added(marked, variants.dotted_zero(marked, RNG))
+    assert slash[:, 1].max() < 240 and np.abs(dot.mean(0) - [50, 100]).max() < 15
+
+
 def test_a_flag_leads_down_to_the_left_into_the_ones_top():
     flag = added(ONE, variants.flagged_one(ONE, RNG))
     assert (flag[-1] == [100, 0]).all() and flag[0][0] < 100 and flag[0][1] > 0

@@ -35,6 +35,16 @@ def _box(strokes: Strokes) -> tuple[np.ndarray, np.ndarray, float, float]:
     return low, high, float(width), float(height)
 
 
+def _ring(strokes: Strokes) -> Strokes:
+    """A 0's ring: its longest stroke, and the strokes that reach into that stroke's box. A mark
+    apart from it (one writer's 0 has a stray stroke far below) is left out, so that a slash or a
+    dot goes through the ring and not through the middle of ring and mark."""
+    longest = max(strokes, key=lambda stroke: np.linalg.norm(np.diff(stroke, axis=0), axis=1).sum())
+    low, high = longest.min(0), longest.max(0)
+    return [stroke for stroke in strokes
+            if stroke is longest or ((stroke >= low) & (stroke <= high)).all(1).any()]
+
+
 def _line(start, end, points: int = 8) -> np.ndarray:
     return np.linspace(np.asarray(start, float), np.asarray(end, float), points)
 
@@ -69,7 +79,7 @@ def _crossings(strokes: Strokes, y: float) -> np.ndarray:
 
 def slashed_zero(strokes: Strokes, rng: Generator) -> Strokes:
     """Ø: a slash from above the top right to below the bottom left, a little past the ring."""
-    low, high, width, height = _box(strokes)
+    low, high, width, height = _box(_ring(strokes))
     over = rng.uniform(-0.05, 0.15, 4) * height
     start = (high[0] + over[0], low[1] - over[1])
     end = (low[0] - over[2], high[1] + over[3])
@@ -77,8 +87,8 @@ def slashed_zero(strokes: Strokes, rng: Generator) -> Strokes:
 
 
 def dotted_zero(strokes: Strokes, rng: Generator) -> Strokes:
-    """A 0 with a dot in its middle."""
-    low, high, width, height = _box(strokes)
+    """A 0 with a dot in the middle of its ring."""
+    low, high, width, height = _box(_ring(strokes))
     centre = (low + high) / 2 + rng.uniform(-0.05, 0.05, 2) * [width, height]
     return [*strokes, _line(centre, centre + rng.uniform(0.01, 0.04, 2) * height, 3)]
 
