@@ -2,7 +2,10 @@
 
 The held-out pen writers' digits (training/sources.py) are written in each way that suits them,
 drawn on canvases and sent through the app's conversion, then read by the shipped weights, the
-previous shipped weights (MNIST alone) and the tutorial's recipe:
+previous shipped weights (MNIST alone) and the tutorial's recipe. Then the same digits, as
+written and in each variant, as 28x28 scans (training/converted.py's pen_scan): image files of
+a digit at MNIST's scale, which the conversion reads at their own ink levels and stroke widths,
+where training's drawings all have one width. The same three models read them:
 
     python -m benchmarks.variants [--sheet docs/variants.png]
 
@@ -12,18 +15,21 @@ previous shipped weights (MNIST alone) and the tutorial's recipe:
 import argparse
 from pathlib import Path
 
+import numpy as np
+import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from model.canvas import normalize
+from model.canvas import canvas_to_pixels, normalize
 from model.network import predict_labels
 from model.paths import DATA_DIR, DEFAULT_WEIGHTS, MNIST_ONLY_WEIGHTS, SEED_WEIGHTS
 from model.weights import load_model
-from training.converted import VariantCanvases
+from training.converted import VariantCanvases, pen_scan
 from training.data import PENDIGITS_FILE, handwriting_path, read_pendigits
 from training.sources import PEN_VALIDATION_WRITERS, variant_validation_sets
 from training.variants import VARIANTS
 
 MODELS = {"shipped": DEFAULT_WEIGHTS, "mnist-only": MNIST_ONLY_WEIGHTS, "seed": SEED_WEIGHTS}
+SCAN_COPIES, SCAN_SEED = 2, 3  # scans of each held-out digit in each way, and their drawing seed
 SHEET_COLUMNS = 8
 TILE = 80  # pixels for each drawing on the sheet
 LABEL_WIDTH = 190
@@ -39,6 +45,34 @@ def accuracy_table(data_dir: Path) -> str:
     lines = ["| variant | n | " + " | ".join(MODELS) + " |", "|---" * (len(MODELS) + 2) + "|"]
     lines += [f"| {variant} | {row['n']:,} | " + " | ".join(f"{row[m]:.2%}" for m in MODELS) + " |"
               for variant, row in rows.items()]
+    return "\n".join(lines)
+
+
+def scan_table(data_dir: Path) -> str:
+    """Each model on the held-out writers' digits as scans: as written, and in each variant that
+    suits them."""
+    preprocess = load_model(DEFAULT_WEIGHTS)[1].preprocess  # the conversion; every model's is the app's
+    digits = [d for d in read_pendigits(handwriting_path(data_dir, PENDIGITS_FILE)) if d.writer in PEN_VALIDATION_WRITERS]
+    sets = {}
+    for row, (name, variant) in enumerate({"as written": None, **VARIANTS}.items()):
+        pixels, labels = [], []
+        for index, digit in enumerate(d for d in digits if variant is None or variant.can_write(d.label, d.strokes)):
+            for copy in range(SCAN_COPIES):
+                rng = np.random.default_rng([SCAN_SEED, row, index, copy])
+                strokes = list(digit.strokes) if variant is None else variant.write(list(digit.strokes), rng)
+                found = canvas_to_pixels(pen_scan(strokes, rng), preprocess)
+                if found is not None:
+                    pixels.append(found)
+                    labels.append(digit.label)
+        sets[name] = torch.from_numpy(np.stack(pixels)), torch.tensor(labels)
+    columns = {}
+    for model_name, weights in MODELS.items():
+        network, config = load_model(weights)
+        columns[model_name] = {name: (predict_labels(network, normalize(pixels, config.preprocess)) == labels).float().mean().item()
+                               for name, (pixels, labels) in sets.items()}
+    lines = ["| held-out digits as 28x28 scans | n | " + " | ".join(MODELS) + " |", "|---" * (len(MODELS) + 2) + "|"]
+    lines += [f"| {name} | {len(labels):,} | " + " | ".join(f"{columns[m][name]:.2%}" for m in MODELS) + " |"
+              for name, (_, labels) in sets.items()]
     return "\n".join(lines)
 
 
@@ -72,6 +106,8 @@ def main() -> None:
         print(f"wrote {args.sheet}")
     print("accuracy on the held-out pen writers' digits written in each variant\n")
     print(accuracy_table(args.data_dir))
+    print("\nthe same digits as scans, read at their own ink levels and stroke widths\n")
+    print(scan_table(args.data_dir))
 
 
 if __name__ == "__main__":

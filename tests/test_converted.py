@@ -9,7 +9,7 @@ import torch
 from model.canvas import canvas_to_pixels
 from model.config import PreprocessConfig
 from training import converted
-from training.converted import SCAN_SIDES, PenCanvases, cached, convert, pen_canvas, varied_scan
+from training.converted import SCAN_SIDES, PenCanvases, cached, convert, pen_canvas, pen_scan, varied_scan
 from training.data import PENDIGITS_FILE, PenDigit, read_optdigits, read_pendigits
 from tests.conftest import HANDWRITING_SAMPLE
 
@@ -58,6 +58,16 @@ def test_pen_strokes_keep_their_places_in_the_digit():
         assert count == 2
         rows = [np.nonzero((parts == i).any(1))[0] for i in (1, 2)]
         assert rows[0].max() < rows[1].min()  # the first stroke stays above the second
+
+
+def test_a_pen_scan_is_a_gray_image_of_the_digit_at_mnist_scale():
+    ring = np.array([[50 + 50 * np.cos(a), 100 + 100 * np.sin(a)] for a in np.linspace(0, 2 * np.pi, 40)])
+    scan = pen_scan([ring], np.random.default_rng(0))
+    assert scan.shape == (28, 28) and scan.dtype == np.uint8 and scan.max() > 200  # light ink on dark
+    rows, columns = np.nonzero(scan > 64)
+    assert 15 <= np.ptp(rows) + 1 <= 23 and np.ptp(columns) < np.ptp(rows)  # a tall 0, its longer side as MNIST's
+    assert ((scan > 0) & (scan < 255)).sum() > 20 and scan[14, 14] < 64  # gray edges; the ring's hole kept
+    assert canvas_to_pixels(scan, PRE) is not None
 
 
 def test_varied_scans_are_gray_images_at_a_scanner_resolution():

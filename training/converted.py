@@ -50,6 +50,12 @@ SLANT = 0.3  # horizontal shear factor
 ASPECT = 0.15  # relative change of width against height (log scale)
 WOBBLE = 0.025  # smooth displacement, as a fraction of the drawing's size
 SCAN_SIDES = (8, 10, 12, 16, 20, 24, 28, 32)  # resolutions scans are re-sampled to
+# A pen digit as a 28x28 scan: its longer side in pixels, its pen's width in pixels, and how much
+# finer it is drawn before its pixels are averaged down (so its edges are gray, as MNIST's are).
+PEN_SCAN_SIDE = 28
+PEN_SCAN_SIZE = (16.0, 21.0)
+PEN_SCAN_WIDTH = (1.2, 3.2)
+PEN_SCAN_SUPERSAMPLE = 4
 
 
 def pen_canvas(digit: PenDigit, rng: np.random.Generator, canvas: int = CANVAS) -> dict:
@@ -69,6 +75,20 @@ def pen_canvas(digit: PenDigit, rng: np.random.Generator, canvas: int = CANVAS) 
     layer = np.zeros((canvas, canvas, 4), np.uint8)
     layer[..., 3] = draw_strokes(placed, width, canvas)
     return {"background": None, "layers": [layer], "composite": None}
+
+
+def pen_scan(strokes: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """Pen strokes (x right, y down) -> a (28, 28) uint8 scan of them, ink light on dark: varied
+    as pen_canvas varies them, centred, with a pen of its own width. An image file of a digit
+    at MNIST's scale, which the app's conversion reads at its own ink levels and stroke widths."""
+    strokes = _vary_shape([s - np.concatenate(strokes).mean(0) for s in strokes], rng)
+    points = np.concatenate(strokes)
+    low, high = points.min(0), points.max(0)
+    fine = PEN_SCAN_SIDE * PEN_SCAN_SUPERSAMPLE
+    scale = rng.uniform(*PEN_SCAN_SIZE) * PEN_SCAN_SUPERSAMPLE / max(float((high - low).max()), 1e-6)
+    placed = [(stroke - low) * scale + (fine - (high - low) * scale) / 2 for stroke in strokes]
+    ink = draw_strokes(placed, rng.uniform(*PEN_SCAN_WIDTH) * PEN_SCAN_SUPERSAMPLE, fine)
+    return np.asarray(Image.fromarray(ink).resize((PEN_SCAN_SIDE, PEN_SCAN_SIDE), Image.Resampling.BOX))
 
 
 def _vary_shape(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
