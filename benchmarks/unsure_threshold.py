@@ -25,8 +25,7 @@ from training.calibration import (
     SCRIBBLES_FLAGGED, UNSURE_TARGET, ThresholdAtGridEdge, unsure_threshold_inside_grid,
 )
 from training.converted import pen_canvas
-from training.data import PENDIGITS_FILE, handwriting_path, read_pendigits
-from training.sources import PEN_VALIDATION_WRITERS, mnist_validation_mask
+from training.sources import held_out_pen_digits, mnist_validation_mask
 
 DRAWING_SEED = 3  # neither the training nor the validation drawings' seed
 
@@ -41,7 +40,7 @@ def random_drawing(digit, rng: np.random.Generator) -> np.ndarray:
 
 def validation_drawings(data_dir, count: int, rng: np.random.Generator) -> tuple[list, list[int]]:
     """`count` held-out pen digits and `count` held-out MNIST digits, drawn; and their labels."""
-    pen = [d for d in read_pendigits(handwriting_path(data_dir, PENDIGITS_FILE)) if d.writer in PEN_VALIDATION_WRITERS]
+    pen = held_out_pen_digits(data_dir)
     picked = rng.choice(len(pen), size=min(count, len(pen)), replace=False)
     drawings = [pen_canvas(pen[i], rng) for i in picked]
     labels = [pen[i].label for i in picked]

@@ -24,8 +24,7 @@ from model.network import predict_labels
 from model.paths import DATA_DIR, DEFAULT_WEIGHTS, MNIST_ONLY_WEIGHTS, SEED_WEIGHTS
 from model.weights import load_model
 from training.converted import VariantCanvases, pen_scan
-from training.data import PENDIGITS_FILE, handwriting_path, read_pendigits
-from training.sources import PEN_VALIDATION_WRITERS, variant_validation_sets
+from training.sources import held_out_pen_digits, variant_validation_sets
 from training.variants import VARIANTS
 
 MODELS = {"shipped": DEFAULT_WEIGHTS, "mnist-only": MNIST_ONLY_WEIGHTS, "seed": SEED_WEIGHTS}
@@ -35,10 +34,9 @@ TILE = 80  # pixels for each drawing on the sheet
 LABEL_WIDTH = 190
 
 
-def accuracy_table(data_dir: Path) -> str:
+def accuracy_table(data_dir: Path, models: dict) -> str:
     rows = {}
-    for model_name, weights in MODELS.items():
-        network, config = load_model(weights)
+    for model_name, (network, config) in models.items():
         for variant, (pixels, labels) in variant_validation_sets(data_dir, config.preprocess).items():
             right = (predict_labels(network, normalize(pixels, config.preprocess)) == labels).float().mean().item()
             rows.setdefault(variant, {"n": len(labels)})[model_name] = right
@@ -48,11 +46,11 @@ def accuracy_table(data_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def scan_table(data_dir: Path) -> str:
+def scan_table(data_dir: Path, models: dict) -> str:
     """Each model on the held-out writers' digits as scans: as written, and in each variant that
     suits them."""
-    preprocess = load_model(DEFAULT_WEIGHTS)[1].preprocess  # the conversion; every model's is the app's
-    digits = [d for d in read_pendigits(handwriting_path(data_dir, PENDIGITS_FILE)) if d.writer in PEN_VALIDATION_WRITERS]
+    preprocess = models["shipped"][1].preprocess  # the conversion; every model's is the app's
+    digits = held_out_pen_digits(data_dir)
     sets = {}
     for row, (name, variant) in enumerate({"as written": None, **VARIANTS}.items()):
         pixels, labels = [], []
@@ -66,8 +64,7 @@ def scan_table(data_dir: Path) -> str:
                     labels.append(digit.label)
         sets[name] = torch.from_numpy(np.stack(pixels)), torch.tensor(labels)
     columns = {}
-    for model_name, weights in MODELS.items():
-        network, config = load_model(weights)
+    for model_name, (network, config) in models.items():
         columns[model_name] = {name: (predict_labels(network, normalize(pixels, config.preprocess)) == labels).float().mean().item()
                                for name, (pixels, labels) in sets.items()}
     lines = ["| held-out digits as 28x28 scans | n | " + " | ".join(MODELS) + " |", "|---" * (len(MODELS) + 2) + "|"]
@@ -79,7 +76,7 @@ def scan_table(data_dir: Path) -> str:
 def draw_sheet(data_dir: Path, path: Path) -> None:
     """A row for each variant: held-out writers' digits written so, drawn by the canvas's brush
     as training draws them, each cropped to its ink."""
-    digits = [d for d in read_pendigits(handwriting_path(data_dir, PENDIGITS_FILE)) if d.writer in PEN_VALIDATION_WRITERS]
+    digits = held_out_pen_digits(data_dir)
     sheet = Image.new("L", (LABEL_WIDTH + SHEET_COLUMNS * TILE, len(VARIANTS) * TILE), 255)
     pen = ImageDraw.Draw(sheet)
     font = ImageFont.load_default(size=16)
@@ -104,10 +101,11 @@ def main() -> None:
     if args.sheet:
         draw_sheet(args.data_dir, args.sheet)
         print(f"wrote {args.sheet}")
+    models = {name: load_model(weights) for name, weights in MODELS.items()}  # (network, config)
     print("accuracy on the held-out pen writers' digits written in each variant\n")
-    print(accuracy_table(args.data_dir))
+    print(accuracy_table(args.data_dir, models))
     print("\nthe same digits as scans, read at their own ink levels and stroke widths\n")
-    print(scan_table(args.data_dir))
+    print(scan_table(args.data_dir, models))
 
 
 if __name__ == "__main__":

@@ -60,8 +60,7 @@ PEN_SCAN_SUPERSAMPLE = 4
 
 def pen_canvas(digit: PenDigit, rng: np.random.Generator, canvas: int = CANVAS) -> dict:
     """A pen digit drawn on a canvas by the app's brush: a dict of one layer, ink in its alpha."""
-    centre = np.concatenate(digit.strokes).mean(0)
-    strokes = _vary_shape([s - centre for s in digit.strokes], rng)
+    strokes = _vary_shape(list(digit.strokes), rng)
     points = np.concatenate(strokes)
     low, high = points.min(0), points.max(0)
     extent = max(float((high - low).max()), 1e-6)
@@ -81,7 +80,7 @@ def pen_scan(strokes: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
     """Pen strokes (x right, y down) -> a (28, 28) uint8 scan of them, ink light on dark: varied
     as pen_canvas varies them, centred, with a pen of its own width. An image file of a digit
     at MNIST's scale, which the app's conversion reads at its own ink levels and stroke widths."""
-    strokes = _vary_shape([s - np.concatenate(strokes).mean(0) for s in strokes], rng)
+    strokes = _vary_shape(strokes, rng)
     points = np.concatenate(strokes)
     low, high = points.min(0), points.max(0)
     fine = PEN_SCAN_SIDE * PEN_SCAN_SUPERSAMPLE
@@ -92,7 +91,10 @@ def pen_scan(strokes: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
 
 
 def _vary_shape(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
-    """Turns, slants, stretches and wobbles the strokes (x right, y down) as a whole."""
+    """Turns, slants, stretches and wobbles the strokes (x right, y down) as a whole, about
+    their mean point, which becomes the origin."""
+    centre = np.concatenate(strokes).mean(0)
+    strokes = [stroke - centre for stroke in strokes]
     angle = np.radians(rng.uniform(-TURN_DEGREES, TURN_DEGREES))
     aspect = np.exp(rng.uniform(-ASPECT, ASPECT))
     turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])

@@ -24,7 +24,7 @@ from model.config import PreprocessConfig, TrainingMix
 from model.mnist import load_mnist
 
 from .converted import file_digest, pen_set, scan_set, variant_set
-from .data import OPTDIGITS_FILES, PENDIGITS_FILE, handwriting_path, load_usps, read_optdigits, read_pendigits
+from .data import OPTDIGITS_FILES, PENDIGITS_FILE, PenDigit, handwriting_path, load_usps, read_optdigits, read_pendigits
 from .variants import VARIANTS
 
 MNIST_VALIDATION_SHARE = 12  # one image in this many
@@ -102,12 +102,17 @@ def training_sets(data_dir: Path, mix: TrainingMix, preprocess: PreprocessConfig
     return sets
 
 
+def held_out_pen_digits(data_dir: Path) -> list[PenDigit]:
+    """The pen digits of the held-out writers, whom no training run sees."""
+    return [d for d in read_pendigits(handwriting_path(data_dir, PENDIGITS_FILE)) if d.writer in PEN_VALIDATION_WRITERS]
+
+
 def validation_sets(data_dir: Path, preprocess: PreprocessConfig) -> dict[str, Labelled]:
     """Each held-out source, as the app would receive it, keyed by a name for printing."""
     images, labels = load_mnist(data_dir, train=True)
     held_out = mnist_validation_mask(len(images))
     pen_path = handwriting_path(data_dir, PENDIGITS_FILE)
-    pen_digits = [d for d in read_pendigits(pen_path) if d.writer in PEN_VALIDATION_WRITERS]
+    pen_digits = held_out_pen_digits(data_dir)
     opt_path = handwriting_path(data_dir, OPTDIGITS_FILES["validation"])
     opt_scans, opt_labels = read_optdigits(opt_path)
     usps_scans, usps_labels = load_usps(data_dir)
@@ -127,8 +132,7 @@ def validation_sets(data_dir: Path, preprocess: PreprocessConfig) -> dict[str, L
 def variant_validation_sets(data_dir: Path, preprocess: PreprocessConfig) -> dict[str, Labelled]:
     """The held-out pen writers' digits written in each of training/variants.py's ways, by variant
     (the variants that none of them can be written in are left out)."""
-    path = handwriting_path(data_dir, PENDIGITS_FILE)
-    return _variant_sets([d for d in read_pendigits(path) if d.writer in PEN_VALIDATION_WRITERS], path, preprocess)
+    return _variant_sets(held_out_pen_digits(data_dir), handwriting_path(data_dir, PENDIGITS_FILE), preprocess)
 
 
 def _variant_sets(digits, path: Path, preprocess: PreprocessConfig) -> dict[str, Labelled]:
