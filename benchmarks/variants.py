@@ -34,16 +34,22 @@ TILE = 80  # pixels for each drawing on the sheet
 LABEL_WIDTH = 190
 
 
-def accuracy_table(data_dir: Path, models: dict) -> str:
-    rows = {}
+def accuracy_markdown(first_column: str, models: dict, sets_for) -> str:
+    """A markdown table of each model's accuracy on each named (pixels, labels) set that
+    `sets_for(its config)` gives."""
+    columns = {}
     for model_name, (network, config) in models.items():
-        for variant, (pixels, labels) in variant_validation_sets(data_dir, config.preprocess).items():
-            right = (predict_labels(network, normalize(pixels, config.preprocess)) == labels).float().mean().item()
-            rows.setdefault(variant, {"n": len(labels)})[model_name] = right
-    lines = ["| variant | n | " + " | ".join(MODELS) + " |", "|---" * (len(MODELS) + 2) + "|"]
-    lines += [f"| {variant} | {row['n']:,} | " + " | ".join(f"{row[m]:.2%}" for m in MODELS) + " |"
-              for variant, row in rows.items()]
+        sets = sets_for(config)
+        columns[model_name] = {name: (predict_labels(network, normalize(pixels, config.preprocess)) == labels).float().mean().item()
+                               for name, (pixels, labels) in sets.items()}
+    lines = [f"| {first_column} | n | " + " | ".join(models) + " |", "|---" * (len(models) + 2) + "|"]
+    lines += [f"| {name} | {len(labels):,} | " + " | ".join(f"{columns[m][name]:.2%}" for m in models) + " |"
+              for name, (_, labels) in sets.items()]
     return "\n".join(lines)
+
+
+def accuracy_table(data_dir: Path, models: dict) -> str:
+    return accuracy_markdown("variant", models, lambda config: variant_validation_sets(data_dir, config.preprocess))
 
 
 def scan_table(data_dir: Path, models: dict) -> str:
@@ -63,14 +69,7 @@ def scan_table(data_dir: Path, models: dict) -> str:
                     pixels.append(found)
                     labels.append(digit.label)
         sets[name] = torch.from_numpy(np.stack(pixels)), torch.tensor(labels)
-    columns = {}
-    for model_name, (network, config) in models.items():
-        columns[model_name] = {name: (predict_labels(network, normalize(pixels, config.preprocess)) == labels).float().mean().item()
-                               for name, (pixels, labels) in sets.items()}
-    lines = ["| held-out digits as 28x28 scans | n | " + " | ".join(MODELS) + " |", "|---" * (len(MODELS) + 2) + "|"]
-    lines += [f"| {name} | {len(labels):,} | " + " | ".join(f"{columns[m][name]:.2%}" for m in MODELS) + " |"
-              for name, (_, labels) in sets.items()]
-    return "\n".join(lines)
+    return accuracy_markdown("held-out digits as 28x28 scans", models, lambda config: sets)
 
 
 def draw_sheet(data_dir: Path, path: Path) -> None:
