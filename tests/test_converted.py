@@ -9,8 +9,10 @@ import torch
 from model.canvas import canvas_to_pixels
 from model.config import PreprocessConfig
 from training import converted
-from training.converted import SCAN_SIDES, PenCanvases, cached, convert, pen_canvas, pen_scan, varied_scan
+from training.converted import (SCAN_SIDES, PenCanvases, VariantCanvases, cached, convert, pen_canvas, pen_drawings,
+                                pen_scan, pen_set, variant_drawings, variant_set, varied_scan)
 from training.data import PENDIGITS_FILE, PenDigit, read_optdigits, read_pendigits
+from training.variants import VARIANTS
 from tests.conftest import HANDWRITING_SAMPLE
 
 PRE = PreprocessConfig()
@@ -144,3 +146,28 @@ def test_cache_is_reused_for_the_same_key_and_rebuilt_for_another(tmp_path, monk
     cached("set", {"source": "b"}, build)
     assert len(builds) == 2
     assert torch.equal(first[0], second[0]) and first[0].max() == 1.0 and first[1].tolist() == [3, 4]
+
+
+def as_uint8(pixels: np.ndarray) -> np.ndarray:
+    return (pixels * 255).round().astype(np.uint8)
+
+
+def test_pen_and_variant_drawings_say_which_digit_each_drawing_is_of(pen_digits, tmp_path, monkeypatch):
+    """The validation sets drawing by drawing, each with its digit: benchmarks.variants shows
+    whose digits the network misreads with them, so they must be the cached sets' drawings."""
+    monkeypatch.setattr(converted, "CACHE_DIR", tmp_path)
+    source = HANDWRITING_SAMPLE / PENDIGITS_FILE
+    pixels, drawn = pen_drawings(pen_digits, 2, 5, PRE)
+    assert [id(d) for d in drawn] == [id(d) for d in pen_digits for _ in range(2)]  # the sample's all read
+    assert np.array_equal(pixels[3], as_uint8(canvas_to_pixels(PenCanvases(pen_digits, 2, 5)(3), PRE)))
+    stored, labels = pen_set(pen_digits, 2, 5, PRE, source)
+    assert torch.equal(stored, torch.from_numpy(pixels).float() / 255.0)
+    assert labels.tolist() == [d.label for d in drawn]
+
+    writable = VARIANTS["closed four"].writable(pen_digits)
+    pixels, written = variant_drawings("closed four", pen_digits, 2, 5, PRE)
+    assert len(writable) >= 2 and all(d.label == 4 for d in writable)
+    assert [id(d) for d in written] == [id(d) for d in writable for _ in range(2)]
+    assert np.array_equal(pixels[3], as_uint8(canvas_to_pixels(VariantCanvases(writable, "closed four", 2, 5)(3), PRE)))
+    stored, labels = variant_set("closed four", pen_digits, 2, 5, PRE, source)
+    assert torch.equal(stored, torch.from_numpy(pixels).float() / 255.0) and labels.tolist() == [4] * len(written)

@@ -143,7 +143,7 @@ def test_real_writers_digits_written_as_variants_are_drawn_and_read_as_digits():
     digits = read_pendigits(HANDWRITING_SAMPLE / PENDIGITS_FILE)
     read = 0
     for name, variant in VARIANTS.items():
-        writable = [d for d in digits if variant.can_write(d.label, d.strokes)]
+        writable = variant.writable(digits)
         if not writable:
             continue
         canvas = VariantCanvases(writable, name, copies=1, seed=0)(0)

@@ -265,26 +265,42 @@ def pen_set(digits: list[PenDigit], variants: int, seed: int, preprocess: Prepro
            "variants": variants, "seed": seed, "preprocess": preprocess_key(preprocess)}
 
     def build():
-        pixels, kept = convert(PenCanvases(digits, variants, seed), len(digits) * variants, preprocess)
-        labels = np.array([d.label for d in digits], np.int64).repeat(variants)
-        return pixels, labels[kept]
+        pixels, drawn = pen_drawings(digits, variants, seed, preprocess)
+        return pixels, np.array([d.label for d in drawn], np.int64)
 
     return cached("pen", key, build)
+
+
+def pen_drawings(digits: list[PenDigit], variants: int, seed: int,
+                 preprocess: PreprocessConfig) -> tuple[np.ndarray, list[PenDigit]]:
+    """Each pen digit drawn `variants` times on a canvas and converted: the pixels (N, 28, 28)
+    uint8, and the digit each drawing is of (a drawing read as no digit is left out)."""
+    pixels, kept = convert(PenCanvases(digits, variants, seed), len(digits) * variants, preprocess)
+    return pixels, [digits[i // variants] for i in kept]
 
 
 def variant_set(variant: str, digits: list[PenDigit], copies: int, seed: int, preprocess: PreprocessConfig,
                 source: Path) -> tuple[torch.Tensor, torch.Tensor]:
     """The pen digits that can be written as `variant`, each written so and drawn `copies` times."""
-    writable = [d for d in digits if VARIANTS[variant].can_write(d.label, d.strokes)]
     key = {"source": file_digest(source), "writers": sorted({d.writer for d in digits}), "variant": variant,
            "variants_code": file_digest(variants.__file__), "copies": copies, "seed": seed,
            "preprocess": preprocess_key(preprocess)}
 
     def build():
-        pixels, kept = convert(VariantCanvases(writable, variant, copies, seed), len(writable) * copies, preprocess)
-        return pixels, np.full(len(writable) * copies, VARIANTS[variant].label, np.int64)[kept]
+        pixels, written = variant_drawings(variant, digits, copies, seed, preprocess)
+        return pixels, np.array([d.label for d in written], np.int64)
 
     return cached("variant", key, build)
+
+
+def variant_drawings(variant: str, digits: list[PenDigit], copies: int, seed: int,
+                     preprocess: PreprocessConfig) -> tuple[np.ndarray, list[PenDigit]]:
+    """The pen digits that can be written as `variant`, each written so, drawn `copies` times and
+    converted: the pixels (N, 28, 28) uint8, and the digit each drawing writes (a drawing read as
+    no digit is left out)."""
+    writable = VARIANTS[variant].writable(digits)
+    pixels, kept = convert(VariantCanvases(writable, variant, copies, seed), len(writable) * copies, preprocess)
+    return pixels, [writable[i // copies] for i in kept]
 
 
 def scan_set(name: str, images: np.ndarray, labels: np.ndarray, variants: int, seed: int,

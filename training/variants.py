@@ -244,6 +244,10 @@ class Variant:
         structural question: the answer does not depend on the random draw)."""
         return label == self.label and self.write(list(strokes), np.random.default_rng(0)) is not None
 
+    def writable(self, digits: list) -> list:
+        """The pen digits (training/data.py's PenDigit) that can be written as this variant."""
+        return [d for d in digits if self.can_write(d.label, d.strokes)]
+
 
 VARIANTS = {
     "slashed zero": Variant(0, slashed_zero),
