@@ -24,7 +24,7 @@ function showStatus(status) {
   root.dataset.kind = status.kind;
   if (status.kind === 'answer') {
     const heading = tag('h2');
-    heading.append("It's a ", tag('strong', String(status.digit), 'digit'), ' (' + status.probability + ')');
+    heading.append(status.opening, tag('strong', String(status.digit), 'digit'), ' (' + status.probability + ')');
     root.replaceChildren(heading);
   } else if (status.kind === 'number') {
     const heading = tag('h2');

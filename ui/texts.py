@@ -24,12 +24,17 @@ UNSURE_NOTE = ("The model is unsure. This doesn't look much like any digit it kn
                "try drawing it larger, more upright, or more clearly.")
 
 
+def answer_opening(digit: int) -> str:
+    """The words before an answer's digit, which the page sets apart: "It's a 7", "It's an 8"."""
+    return "It's an " if digit == 8 else "It's a "
+
+
 def status(prediction: Prediction) -> dict:
     """The status line, as the page shows it: {"kind", "text", "digit", "probability", "note"}.
 
-    kind: "answer" (with the digit and its probability as the page writes it), "prompt" (nothing
-    drawn), "no-digit" (text says why) or "error" (unreadable input, text says why). note: the
-    unsure note, or ""."""
+    kind: "answer" (with the digit and its probability as the page writes it, and "opening": the
+    words before the digit), "prompt" (nothing drawn), "no-digit" (text says why) or "error"
+    (unreadable input, text says why). note: the unsure note, or ""."""
     if prediction.error:
         return {"kind": "error", "text": prediction.error, "digit": None, "probability": None, "note": ""}
     if prediction.label is None:
@@ -37,8 +42,9 @@ def status(prediction: Prediction) -> dict:
         text = NO_DIGIT_STATUS[prediction.reason]
         return {"kind": kind, "text": text, "digit": None, "probability": None, "note": ""}
     probability = probability_text(float(prediction.probabilities[prediction.label]))
-    return {"kind": "answer", "text": f"It's a {prediction.label} ({probability})", "digit": prediction.label,
-            "probability": probability, "note": UNSURE_NOTE if prediction.unsure else ""}
+    opening = answer_opening(prediction.label)
+    return {"kind": "answer", "text": f"{opening}{prediction.label} ({probability})", "opening": opening,
+            "digit": prediction.label, "probability": probability, "note": UNSURE_NOTE if prediction.unsure else ""}
 
 
 def number_status(reading) -> dict:
