@@ -7,7 +7,7 @@ written and in each variant, as 28x28 scans (training/converted.py's pen_scan): 
 a digit at MNIST's scale, which the conversion reads at their own ink levels and stroke widths,
 where training's drawings all have one width. The same three models read them:
 
-    python -m benchmarks.variants [--sheet docs/variants.png]
+    python -m benchmarks.variants [--sheet docs/variants.png] [--misread docs/variants_misread.png]
 
 `--sheet` also draws the held-out writers' digits as written and in each variant, a row each.
 
