@@ -113,7 +113,7 @@ class Misreads:
     read_as: list[int]
     top: list[float]  # the top probability, at the config's temperature
     drawings: int  # drawings of this way, misread or not
-    writable: int  # held-out digits that can be written this way
+    drawn_digits: int  # the held-out digits they write
 
 
 def misreads(data_dir: Path, network, config: ModelConfig) -> dict[str, Misreads]:
@@ -125,17 +125,15 @@ def misreads(data_dir: Path, network, config: ModelConfig) -> dict[str, Misreads
     for name in ["as written", *VARIANTS]:
         if name == "as written":
             pixels, drawn = pen_drawings(digits, PEN_VALIDATION_VARIANTS, VALIDATION_SEED, config.preprocess)
-            writable = len(digits)
         else:
             pixels, drawn = variant_drawings(name, digits, VARIANT_VALIDATION_COPIES, VALIDATION_SEED, config.preprocess)
-            writable = len(VARIANTS[name].writable(digits))
         if not drawn:
             continue
         inputs = normalize(torch.from_numpy(pixels).float() / 255.0, config.preprocess)
         top, read_as = torch.softmax(predict_logits(network, inputs) / config.temperature, 1).max(1)
         wrong = np.flatnonzero(read_as.numpy() != np.array([d.label for d in drawn]))
         found[name] = Misreads(pixels[wrong], [drawn[i] for i in wrong], read_as[wrong].tolist(),
-                               top[wrong].tolist(), len(drawn), writable)
+                               top[wrong].tolist(), len(drawn), len({id(digit) for digit in drawn}))
     return found
 
 
@@ -152,7 +150,7 @@ def misread_table(found: dict[str, Misreads], unsure_below: float) -> str:
         writers = Counter(digit.writer for digit in digits)
         lines.append(
             f"| {name} | {m.drawings:,} | {len(m.digits)} ({1 - len(m.digits) / m.drawings:.2%}) "
-            f"| {'-' if name == 'as written' else added} | {unsure} | {len(digits)} of {m.writable:,} "
+            f"| {'-' if name == 'as written' else added} | {unsure} | {len(digits)} of {m.drawn_digits:,} "
             f"| {', '.join(f'{w}: {n}' for w, n in sorted(writers.items())) or '-'} "
             f"| {', '.join(f'{c}: {n}' for c, n in Counter(m.read_as).most_common()) or '-'} |")
     return "\n".join(lines)
